@@ -1,0 +1,11 @@
+//! The one `bindgen!` of the `task-plugin` world. Nothing outside `runtime/` and
+//! `capabilities/` sees these types; the rest of the host uses its own.
+
+wasmtime::component::bindgen!({
+    world: "task-plugin",
+    path: "../wit",
+    imports: { default: async },
+    exports: { default: async },
+});
+
+pub(crate) use taskhost::plugin::types;

@@ -1,0 +1,223 @@
+//! Benchmark of the whole `PrepareExperiment` pipeline (read + parse + normalise + HVG + PCA +
+//! Zarr encode) on pbmc3k and on a synthetic 50,000 cells x 20,000 genes matrix (~2 %
+//! non-zero, seeded), generated once as a 10x folder in the system temp dir so that
+//! `reference/bench_scanpy.py` reads the same files.
+//!
+//! `cargo bench -p taskhost-analysis [-- pbmc3k|synthetic] [--repeat N]`. Run one data set per
+//! process for a meaningful peak memory (`VmHWM`).
+
+#![allow(missing_docs, clippy::print_stdout)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use taskhost_analysis::hvg::highly_variable_genes;
+use taskhost_analysis::normalize::normalize_log1p;
+use taskhost_analysis::pca::pca;
+use taskhost_analysis::tenx::{InputFile, read_10x};
+use taskhost_analysis::{PrepareOptions, PreparedExperiment, anndata};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let repeat = args
+        .iter()
+        .position(|a| a == "--repeat")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok());
+    let wanted: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| matches!(*a, "pbmc3k" | "synthetic"))
+        .collect();
+    let all = wanted.is_empty();
+    if all || wanted.contains(&"pbmc3k") {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pbmc3k");
+        run("pbmc3k", &dir, repeat.unwrap_or(7));
+    }
+    if all || wanted.contains(&"synthetic") {
+        let dir = synthetic_dir();
+        run("synthetic 50k x 20k", &dir, repeat.unwrap_or(3));
+    }
+    println!("peak RSS of this process (VmHWM): {}", peak_rss());
+}
+
+fn run(name: &str, dir: &Path, repeat: usize) {
+    let mut totals = Vec::new();
+    let mut phases: Vec<[Duration; 5]> = Vec::new();
+    let options = PrepareOptions::default();
+    for _ in 0..repeat {
+        let t0 = Instant::now();
+        let read = |f: &str| std::fs::read(dir.join(f)).expect("input files are readable");
+        let (m, f, b) = (
+            read("matrix.mtx.gz"),
+            read("features.tsv.gz"),
+            read("barcodes.tsv.gz"),
+        );
+        let t1 = Instant::now();
+        let tenx = read_10x(
+            InputFile {
+                name: "matrix.mtx.gz",
+                bytes: &m,
+            },
+            InputFile {
+                name: "features.tsv.gz",
+                bytes: &f,
+            },
+            InputFile {
+                name: "barcodes.tsv.gz",
+                bytes: &b,
+            },
+        )
+        .expect("the data parses");
+        drop(m);
+        let t2 = Instant::now();
+        let log_norm = normalize_log1p(&tenx.counts, options.target_sum);
+        let hvg =
+            highly_variable_genes(&tenx.counts, &log_norm, options.n_top_genes, options.n_bins)
+                .expect("hvg");
+        let t3 = Instant::now();
+        let pca = pca(
+            &tenx.counts,
+            &log_norm,
+            &hvg.highly_variable,
+            options.n_comps,
+        )
+        .expect("pca");
+        let t4 = Instant::now();
+        let exp = PreparedExperiment {
+            counts: tenx.counts,
+            log_norm,
+            gene_ids: tenx.gene_ids,
+            gene_names: tenx.gene_names,
+            barcodes: tenx.barcodes,
+            hvg,
+            pca,
+        };
+        let store = anndata::encode(&exp).expect("the store encodes");
+        let bytes: usize = store.iter().map(|(_, v)| v.len()).sum();
+        let t5 = Instant::now();
+        std::hint::black_box(bytes);
+        totals.push(t5 - t0);
+        phases.push([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let phase = |i: usize| median(phases.iter().map(|p| p[i]).collect()).as_secs_f64();
+    println!(
+        "{name}: median {:.3} s over {repeat} runs (phase medians: read files {:.3} s, parse \
+         {:.3} s, normalise+hvg {:.3} s, pca {:.3} s, zarr encode {:.3} s)",
+        median(totals).as_secs_f64(),
+        phase(0),
+        phase(1),
+        phase(2),
+        phase(3),
+        phase(4)
+    );
+}
+
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l[6..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "n/a".to_owned())
+}
+
+const CELLS: usize = 50_000;
+const GENES: usize = 20_000;
+
+/// The synthetic 10x folder, generated on first use.
+fn synthetic_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("taskhost-analysis-synthetic-50k-20k");
+    if dir.join("barcodes.tsv.gz").exists() {
+        println!("synthetic data: {}", dir.display());
+        return dir;
+    }
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    let t = Instant::now();
+    let gz = |name: &str| {
+        let file = std::fs::File::create(dir.join(name)).expect("temp dir is writable");
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast())
+    };
+    let mut features = gz("features.tsv.gz");
+    for g in 0..GENES {
+        writeln!(features, "ENSG{g:011}\tGENE{g}\tGene Expression").unwrap();
+    }
+    features.finish().unwrap();
+    let mut barcodes = gz("barcodes.tsv.gz");
+    for c in 0..CELLS {
+        writeln!(barcodes, "CELL{c:06}-1").unwrap();
+    }
+    barcodes.finish().unwrap();
+
+    // Gene g is detected with probability p_g (mean 2 %), 5 cell groups raise a fifth of the
+    // genes each; counts are 1 + geometric with a gene-specific mean.
+    let mut rng = SplitMix(20_250_101);
+    let weight = |g: usize| ((g * 7919) % 1000 + 1) as f64 / 1000.0;
+    let p_max: f64 = 0.04;
+    let mut entries: Vec<(u32, u32)> = Vec::new();
+    let mut text = Vec::with_capacity(1 << 20);
+    let mut matrix = gz("matrix.mtx.gz");
+    // The entry count goes in the size line: generate per cell, buffered, counting first.
+    let mut per_cell: Vec<Vec<(u32, u32)>> = Vec::with_capacity(CELLS);
+    let mut nnz = 0;
+    for c in 0..CELLS {
+        entries.clear();
+        let mut g = 0usize;
+        loop {
+            let u = rng.unit().max(1e-300);
+            g += (u.ln() / (1.0 - p_max).ln()).floor() as usize;
+            if g >= GENES {
+                break;
+            }
+            let boost = if g % 5 == c % 5 { 1.0 } else { 0.6 };
+            if rng.unit() < weight(g) * boost {
+                let mean = 0.3 + 3.0 * weight((g * 31) % GENES) * boost;
+                let count = 1 + (-(rng.unit().max(1e-300)).ln() * mean).floor() as u32;
+                entries.push((g as u32 + 1, count));
+            }
+            g += 1;
+        }
+        nnz += entries.len();
+        per_cell.push(entries.clone());
+    }
+    writeln!(matrix, "%%MatrixMarket matrix coordinate integer general").unwrap();
+    writeln!(matrix, "%synthetic taskhost-analysis benchmark data").unwrap();
+    writeln!(matrix, "{GENES} {CELLS} {nnz}").unwrap();
+    for (c, cell) in per_cell.iter().enumerate() {
+        for &(g, v) in cell {
+            writeln!(text, "{g} {} {v}", c + 1).unwrap();
+        }
+        if text.len() > 1 << 20 {
+            matrix.write_all(&text).unwrap();
+            text.clear();
+        }
+    }
+    matrix.write_all(&text).unwrap();
+    matrix.finish().unwrap();
+    println!(
+        "synthetic data: {} ({nnz} non-zeros, {:.1} %, generated in {:.1} s)",
+        dir.display(),
+        100.0 * nnz as f64 / (CELLS * GENES) as f64,
+        t.elapsed().as_secs_f64()
+    );
+    dir
+}
+
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

@@ -1,0 +1,160 @@
+//! The prepared experiment as an AnnData Zarr v2 store that `anndata.read_zarr` opens, and
+//! readers for the parts the query tasks need.
+//!
+//! Layout (anndata on-disk spec, `encoding-type`/`encoding-version` attributes on every
+//! element):
+//!
+//! | key | content |
+//! |---|---|
+//! | `X` | `csc_matrix`, cells x genes, log-normalised `f32`; `data` `<f4`, `indices` `<i4`, `indptr` `<i8` |
+//! | `layers/counts` | `csc_matrix` of the raw counts (`f32`, as scanpy reads them), same pattern as `X` |
+//! | `obs` | dataframe, index `_index` = barcodes, columns `cell_ids` (`<i8`, 0-based), `barcodes` |
+//! | `var` | dataframe, index `_index` = gene ids, columns `gene_ids`, `gene_names`, `means` (`<f8`), `dispersions` (`<f8`), `dispersions_norm` (`<f4`), `highly_variable` (`|b1`) |
+//! | `obsm/X_pca` | `n_cells x n_comps` `<f4` |
+//! | `uns/pca/variance`, `uns/pca/variance_ratio` | `<f8` |
+//! | `varm`, `obsp`, `varp` | empty |
+//!
+//! Every array is one uncompressed little-endian chunk (`<path>/0`, or `0.0` for 2-D), so gene
+//! `j`'s column of `X` is bytes `indptr[j] * 4 .. indptr[j + 1] * 4` of `X/data/0` and of
+//! `X/indices/0`.
+
+mod read;
+
+pub use read::{
+    Embedding, ObsTable, SparseColumn, VarTable, XColumns, read_obs, read_pca, read_var,
+};
+
+use serde_json::{Value, json};
+
+use crate::prepare::PreparedExperiment;
+use crate::sparse::{TooLarge, csc_pattern};
+use crate::zarr::{ArrayRef, StoreWriter};
+
+/// The var columns, in `column-order`.
+pub const VAR_COLUMNS: [&str; 6] = [
+    "gene_ids",
+    "gene_names",
+    "means",
+    "dispersions",
+    "dispersions_norm",
+    "highly_variable",
+];
+
+/// The obs columns, in `column-order`.
+pub const OBS_COLUMNS: [&str; 2] = ["cell_ids", "barcodes"];
+
+fn enc(kind: &str, version: &str) -> Value {
+    json!({"encoding-type": kind, "encoding-version": version})
+}
+
+fn array_attrs() -> Option<Value> {
+    Some(enc("array", "0.2.0"))
+}
+
+fn string_attrs() -> Option<Value> {
+    Some(enc("string-array", "0.2.0"))
+}
+
+fn dataframe_attrs(columns: &[&str]) -> Option<Value> {
+    Some(json!({
+        "_index": "_index",
+        "column-order": columns,
+        "encoding-type": "dataframe",
+        "encoding-version": "0.2.0",
+    }))
+}
+
+/// Encodes `exp` as the `(key, bytes)` pairs of an AnnData Zarr store (keys relative to the
+/// store's root).
+///
+/// # Errors
+/// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
+pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
+    let (n_obs, n_vars) = (exp.counts.n_rows, exp.counts.n_cols);
+    let mut w = StoreWriter::new();
+    w.group("", Some(enc("anndata", "0.1.0")));
+
+    let csc = csc_pattern(&exp.counts)?;
+    #[allow(clippy::cast_possible_wrap)]
+    let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
+    #[allow(clippy::cast_possible_wrap)]
+    let indices: Vec<i32> = csc.indices.iter().map(|&i| i as i32).collect();
+    drop(csc.indices);
+    let sparse = |w: &mut StoreWriter, path: &str, values: &[f32]| {
+        w.group(
+            path,
+            Some(json!({
+                "encoding-type": "csc_matrix",
+                "encoding-version": "0.1.0",
+                "shape": [n_obs, n_vars],
+            })),
+        );
+        let data: Vec<f32> = csc.source.iter().map(|&s| values[s as usize]).collect();
+        w.array(&format!("{path}/data"), ArrayRef::F32(&data), None);
+        w.array(&format!("{path}/indices"), ArrayRef::I32(&indices), None);
+        w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
+    };
+    sparse(&mut w, "X", &exp.log_norm);
+    w.group("layers", Some(enc("dict", "0.1.0")));
+    sparse(&mut w, "layers/counts", &exp.counts.data);
+
+    w.group("obs", dataframe_attrs(&OBS_COLUMNS));
+    w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());
+    #[allow(clippy::cast_possible_wrap)]
+    let cell_ids: Vec<i64> = (0..n_obs as i64).collect();
+    w.array("obs/cell_ids", ArrayRef::I64(&cell_ids), array_attrs());
+    w.array("obs/barcodes", ArrayRef::Str(&exp.barcodes), string_attrs());
+
+    w.group("var", dataframe_attrs(&VAR_COLUMNS));
+    w.array("var/_index", ArrayRef::Str(&exp.gene_ids), string_attrs());
+    w.array("var/gene_ids", ArrayRef::Str(&exp.gene_ids), string_attrs());
+    w.array(
+        "var/gene_names",
+        ArrayRef::Str(&exp.gene_names),
+        string_attrs(),
+    );
+    w.array("var/means", ArrayRef::F64(&exp.hvg.means), array_attrs());
+    w.array(
+        "var/dispersions",
+        ArrayRef::F64(&exp.hvg.dispersions),
+        array_attrs(),
+    );
+    w.array(
+        "var/dispersions_norm",
+        ArrayRef::F32(&exp.hvg.dispersions_norm),
+        array_attrs(),
+    );
+    w.array(
+        "var/highly_variable",
+        ArrayRef::Bool(&exp.hvg.highly_variable),
+        array_attrs(),
+    );
+
+    w.group("obsm", Some(enc("dict", "0.1.0")));
+    w.array_2d_f32(
+        "obsm/X_pca",
+        n_obs,
+        exp.pca.n_comps,
+        &exp.pca.coordinates,
+        array_attrs(),
+    );
+    w.group("uns", Some(enc("dict", "0.1.0")));
+    w.group("uns/pca", Some(enc("dict", "0.1.0")));
+    w.array(
+        "uns/pca/variance",
+        ArrayRef::F64(&exp.pca.variance),
+        array_attrs(),
+    );
+    w.array(
+        "uns/pca/variance_ratio",
+        ArrayRef::F64(&exp.pca.variance_ratio),
+        array_attrs(),
+    );
+    for empty in ["varm", "obsp", "varp"] {
+        w.group(empty, Some(enc("dict", "0.1.0")));
+    }
+    Ok(w.finish())
+}
+
+#[cfg(test)]
+mod tests;

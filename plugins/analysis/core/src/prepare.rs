@@ -1,0 +1,107 @@
+//! The `PrepareExperiment` pipeline: read, normalise, HVG, PCA; then [`crate::anndata`] encodes
+//! the result.
+
+use crate::hvg::{self, Hvg, HvgError};
+use crate::normalize::normalize_log1p;
+use crate::pca::{self, Pca, PcaError};
+use crate::sparse::Csr;
+use crate::tenx::{self, InputFile, ReadError, TenxMatrix};
+
+/// The parameters, defaulting to the single-cell worker's (and the pbmc3k reference's).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrepareOptions {
+    /// `normalize_total(target_sum=...)`.
+    pub target_sum: f32,
+    /// `highly_variable_genes(n_top_genes=...)`.
+    pub n_top_genes: usize,
+    /// `highly_variable_genes(n_bins=...)`.
+    pub n_bins: usize,
+    /// `pca(n_comps=...)`.
+    pub n_comps: usize,
+}
+
+impl Default for PrepareOptions {
+    fn default() -> Self {
+        Self {
+            target_sum: 1e4,
+            n_top_genes: 2000,
+            n_bins: hvg::N_BINS,
+            n_comps: 50,
+        }
+    }
+}
+
+/// An experiment ready to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedExperiment {
+    /// The raw counts (cells x genes); their pattern is also `log_norm`'s.
+    pub counts: Csr,
+    /// Log-normalised values, in the order of `counts.data`.
+    pub log_norm: Vec<f32>,
+    /// Gene ids.
+    pub gene_ids: Vec<String>,
+    /// Gene symbols.
+    pub gene_names: Vec<String>,
+    /// Cell barcodes.
+    pub barcodes: Vec<String>,
+    /// Highly variable genes.
+    pub hvg: Hvg,
+    /// PCA on the highly variable genes.
+    pub pca: Pca,
+}
+
+/// Why an experiment could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// The input files are missing or malformed.
+    #[error("reading the 10x matrix: {0}")]
+    Read(#[from] ReadError),
+    /// Highly variable genes failed.
+    #[error(transparent)]
+    Hvg(#[from] HvgError),
+    /// The PCA failed.
+    #[error(transparent)]
+    Pca(#[from] PcaError),
+}
+
+/// Reads the three files of a 10x folder and runs the pipeline.
+///
+/// # Errors
+/// [`PrepareError`] from the step that failed.
+pub fn prepare(
+    matrix: InputFile<'_>,
+    features: InputFile<'_>,
+    barcodes: InputFile<'_>,
+    options: &PrepareOptions,
+) -> Result<PreparedExperiment, PrepareError> {
+    let tenx = tenx::read_10x(matrix, features, barcodes)?;
+    prepare_matrix(tenx, options)
+}
+
+/// Runs the pipeline on an experiment already in memory.
+///
+/// # Errors
+/// [`PrepareError`] from the step that failed.
+pub fn prepare_matrix(
+    tenx: TenxMatrix,
+    options: &PrepareOptions,
+) -> Result<PreparedExperiment, PrepareError> {
+    let log_norm = normalize_log1p(&tenx.counts, options.target_sum);
+    let hvg =
+        hvg::highly_variable_genes(&tenx.counts, &log_norm, options.n_top_genes, options.n_bins)?;
+    let pca = pca::pca(
+        &tenx.counts,
+        &log_norm,
+        &hvg.highly_variable,
+        options.n_comps,
+    )?;
+    Ok(PreparedExperiment {
+        counts: tenx.counts,
+        log_norm,
+        gene_ids: tenx.gene_ids,
+        gene_names: tenx.gene_names,
+        barcodes: tenx.barcodes,
+        hvg,
+        pca,
+    })
+}

@@ -1,0 +1,4 @@
+SELECT name, state, count(*) AS tasks
+FROM tasks
+GROUP BY state, name
+ORDER BY name, state

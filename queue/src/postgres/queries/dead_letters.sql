@@ -1,0 +1,8 @@
+-- $1 after seq, $2 limit
+SELECT id, uuid, name, envelope, state, priority, attempt, max_attempts, run_after,
+       retry_on_different_worker, lease_owner, lease_token, lease_expires_at, tried_by,
+       last_error, result, result_key, cancel_requested, created_at, updated_at, finished_at
+FROM tasks
+WHERE state = 'dead' AND id > $1
+ORDER BY id
+LIMIT $2

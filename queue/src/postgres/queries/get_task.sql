@@ -1,0 +1,6 @@
+-- $1 uuid
+SELECT id, uuid, name, envelope, state, priority, attempt, max_attempts, run_after,
+       retry_on_different_worker, lease_owner, lease_token, lease_expires_at, tried_by,
+       last_error, result, result_key, cancel_requested, created_at, updated_at, finished_at
+FROM tasks
+WHERE uuid = $1

@@ -1,0 +1,2 @@
+-- $1 uuid
+SELECT state FROM tasks WHERE uuid = $1

@@ -1,0 +1,307 @@
+//! The worker side: claim, heartbeat, complete, fail, release, expire, and the reaper.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::{BACKEND, SqliteQueue, lease_lost, new_token, now_ms, rows, time};
+use crate::config::millis;
+use crate::error::{QueueError, db};
+use crate::types::{
+    ClaimRequest, CompleteManyReport, Completion, FailOutcome, Failure, FailureKind, Heartbeat, Lease,
+    LeaseToken, ReapReport, TaskResult, TaskState,
+};
+use crate::validate;
+
+impl SqliteQueue {
+    pub(super) async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Lease>, QueueError> {
+        let now = now_ms();
+        let limit = i64::from(request.limit);
+        let mut tx = self.begin_write("claim").await?;
+        sqlx::query(include_str!("queries/touch_worker.sql"))
+            .bind(&request.worker)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db(BACKEND, "claim: recording the worker"))?;
+        let mut held: HashMap<String, i64> = HashMap::new();
+        if !request.caps.is_empty() {
+            let rows = sqlx::query(include_str!("queries/leased_by_worker.sql"))
+                .bind(&request.worker)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db(BACKEND, "claim: counting the worker's leases"))?;
+            for row in rows {
+                held.insert(
+                    row.try_get("name").map_err(db(BACKEND, "claim"))?,
+                    row.try_get("leased").map_err(db(BACKEND, "claim"))?,
+                );
+            }
+        }
+        let live_since = now.saturating_sub(millis(self.config.worker_ttl));
+        let names: BTreeSet<&String> = request.names.iter().collect();
+        let mut candidates: Vec<(i64, i32, i64)> = Vec::new();
+        for name in names {
+            let remaining = match request.caps.get(name) {
+                Some(cap) => (i64::from(*cap) - held.get(name).copied().unwrap_or(0)).min(limit),
+                None => limit,
+            };
+            if remaining <= 0 {
+                continue;
+            }
+            let rows = sqlx::query(include_str!("queries/claim_candidates.sql"))
+                .bind(name)
+                .bind(now)
+                .bind(&request.worker)
+                .bind(live_since)
+                .bind(remaining)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db(BACKEND, "claim: finding tasks"))?;
+            for row in rows {
+                candidates.push((
+                    row.try_get("id").map_err(db(BACKEND, "claim"))?,
+                    row.try_get("priority").map_err(db(BACKEND, "claim"))?,
+                    row.try_get("run_after").map_err(db(BACKEND, "claim"))?,
+                ));
+            }
+        }
+        candidates.sort_by_key(|(id, priority, run_after)| (Reverse(*priority), *run_after, *id));
+        candidates.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+        let expires = now.saturating_add(millis(request.lease_for));
+        let mut leases = Vec::with_capacity(candidates.len());
+        for (id, _, _) in candidates {
+            let token = new_token();
+            let row = sqlx::query(include_str!("queries/lease_task.sql"))
+                .bind(id)
+                .bind(&request.worker)
+                .bind(token.as_str())
+                .bind(expires)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db(BACKEND, "claim: leasing a task"))?;
+            let Some(row) = row else { continue };
+            let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "claim"))?;
+            let max_attempts: i64 = row.try_get("max_attempts").map_err(db(BACKEND, "claim"))?;
+            leases.push(Lease {
+                uuid: row.try_get("uuid").map_err(db(BACKEND, "claim"))?,
+                name: row.try_get("name").map_err(db(BACKEND, "claim"))?,
+                envelope: row.try_get("envelope").map_err(db(BACKEND, "claim"))?,
+                attempt: u32::try_from(attempt).unwrap_or(0),
+                max_attempts: u32::try_from(max_attempts).unwrap_or(0),
+                priority: row.try_get("priority").map_err(db(BACKEND, "claim"))?,
+                token,
+                worker: request.worker.clone(),
+                lease_expires_at: time(row.try_get("lease_expires_at").map_err(db(BACKEND, "claim"))?),
+            });
+        }
+        tx.commit().await.map_err(db(BACKEND, "claim: commit"))?;
+        Ok(leases)
+    }
+
+    pub(super) async fn extend_lease(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        lease_for: Duration,
+    ) -> Result<Heartbeat, QueueError> {
+        let now = now_ms();
+        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "heartbeat"))?;
+        let row = sqlx::query(include_str!("queries/heartbeat.sql"))
+            .bind(uuid)
+            .bind(token.as_str())
+            .bind(now.saturating_add(millis(lease_for)))
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db(BACKEND, "heartbeat"))?;
+        match row {
+            Some(row) => Ok(Heartbeat {
+                lease_expires_at: time(row.try_get("lease_expires_at").map_err(db(BACKEND, "heartbeat"))?),
+                cancel_requested: row.try_get("cancel_requested").map_err(db(BACKEND, "heartbeat"))?,
+            }),
+            None => Err(lease_lost(&mut conn, uuid).await),
+        }
+    }
+
+    pub(super) async fn complete_task(&self, uuid: &str, token: &LeaseToken, result: TaskResult) -> Result<(), QueueError> {
+        validate::result(uuid, &result)?;
+        let (json, key) = validate::result_columns(Some(&result));
+        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "complete"))?;
+        let done = sqlx::query(include_str!("queries/complete.sql"))
+            .bind(uuid)
+            .bind(token.as_str())
+            .bind(json)
+            .bind(key)
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await
+            .map_err(db(BACKEND, "complete"))?;
+        if done.rows_affected() == 0 {
+            return Err(lease_lost(&mut conn, uuid).await);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn complete_tasks(&self, completions: Vec<Completion>) -> Result<CompleteManyReport, QueueError> {
+        for completion in &completions {
+            validate::result(&completion.uuid, &completion.result)?;
+        }
+        let now = now_ms();
+        let mut report = CompleteManyReport::default();
+        let mut tx = self.begin_write("complete_many").await?;
+        for completion in completions {
+            let (json, key) = validate::result_columns(Some(&completion.result));
+            let done = sqlx::query(include_str!("queries/complete.sql"))
+                .bind(&completion.uuid)
+                .bind(completion.token.as_str())
+                .bind(json)
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(BACKEND, "complete_many"))?;
+            if done.rows_affected() == 0 {
+                report.lease_lost.push(completion.uuid);
+            } else {
+                report.completed += 1;
+            }
+        }
+        tx.commit().await.map_err(db(BACKEND, "complete_many: commit"))?;
+        Ok(report)
+    }
+
+    pub(super) async fn fail_task(&self, uuid: &str, token: &LeaseToken, failure: Failure) -> Result<FailOutcome, QueueError> {
+        if let Some(result) = &failure.result {
+            validate::result(uuid, result)?;
+        }
+        let (json, key) = validate::result_columns(failure.result.as_ref());
+        let now = now_ms();
+        let mut tx = self.begin_write("fail").await?;
+        let attempt: Option<i64> = sqlx::query_scalar(include_str!("queries/leased_attempt.sql"))
+            .bind(uuid)
+            .bind(token.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db(BACKEND, "fail"))?;
+        let Some(attempt) = attempt else {
+            return Err(lease_lost(&mut tx, uuid).await);
+        };
+        let row = match failure.kind {
+            FailureKind::Retry { after } => {
+                let failed_attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+                let delay = after.unwrap_or_else(|| self.config.retry.delay(failed_attempt));
+                sqlx::query(include_str!("queries/fail_retry.sql"))
+                    .bind(uuid)
+                    .bind(token.as_str())
+                    .bind(&failure.error)
+                    .bind(now)
+                    .bind(now.saturating_add(millis(delay)))
+                    .bind(json)
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await
+            }
+            FailureKind::InvalidInput | FailureKind::Final => {
+                let state =
+                    if failure.kind == FailureKind::InvalidInput { TaskState::Dead } else { TaskState::Failed };
+                sqlx::query(include_str!("queries/fail_final.sql"))
+                    .bind(uuid)
+                    .bind(token.as_str())
+                    .bind(state.as_str())
+                    .bind(&failure.error)
+                    .bind(now)
+                    .bind(json)
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await
+            }
+        }
+        .map_err(db(BACKEND, "fail"))?;
+        tx.commit().await.map_err(db(BACKEND, "fail: commit"))?;
+        let state_text: String = row.try_get("state").map_err(db(BACKEND, "fail"))?;
+        let outcome = match rows::state(uuid, &state_text)? {
+            TaskState::Queued => {
+                self.signal.wake();
+                FailOutcome::Retrying {
+                    attempt: u32::try_from(attempt).unwrap_or(0),
+                    run_after: time(row.try_get("run_after").map_err(db(BACKEND, "fail"))?),
+                }
+            }
+            TaskState::Dead => FailOutcome::Dead,
+            TaskState::Cancelled => FailOutcome::Cancelled,
+            _ => FailOutcome::Failed,
+        };
+        Ok(outcome)
+    }
+
+    pub(super) async fn release_task(&self, uuid: &str, token: &LeaseToken) -> Result<(), QueueError> {
+        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "release"))?;
+        let done = sqlx::query(include_str!("queries/release.sql"))
+            .bind(uuid)
+            .bind(token.as_str())
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await
+            .map_err(db(BACKEND, "release"))?;
+        if done.rows_affected() == 0 {
+            return Err(lease_lost(&mut conn, uuid).await);
+        }
+        self.signal.wake();
+        Ok(())
+    }
+
+    pub(super) async fn expire_task(&self, uuid: &str, token: &LeaseToken, reason: &str) -> Result<(), QueueError> {
+        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "expire"))?;
+        let done = sqlx::query(include_str!("queries/expire.sql"))
+            .bind(uuid)
+            .bind(token.as_str())
+            .bind(reason)
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await
+            .map_err(db(BACKEND, "expire"))?;
+        if done.rows_affected() == 0 {
+            return Err(lease_lost(&mut conn, uuid).await);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn reap_expired(&self) -> Result<ReapReport, QueueError> {
+        let now = now_ms();
+        let mut report = ReapReport::default();
+        let mut tx = self.begin_write("reap").await?;
+        let expired = sqlx::query(include_str!("queries/expired_leases.sql"))
+            .bind(now)
+            .bind(i64::from(self.config.reap_batch))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db(BACKEND, "reap: finding expired leases"))?;
+        for row in expired {
+            let id: i64 = row.try_get("id").map_err(db(BACKEND, "reap"))?;
+            let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "reap"))?;
+            let delay = self.config.retry.delay(u32::try_from(attempt).unwrap_or(u32::MAX));
+            let state: Option<String> = sqlx::query_scalar(include_str!("queries/reap_lease.sql"))
+                .bind(id)
+                .bind(now)
+                .bind(now.saturating_add(millis(delay)))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db(BACKEND, "reap: moving a lease"))?;
+            match state.as_deref() {
+                Some("queued") => report.requeued += 1,
+                Some("dead") => report.dead += 1,
+                Some("cancelled") => report.cancelled += 1,
+                _ => {}
+            }
+        }
+        tx.commit().await.map_err(db(BACKEND, "reap: commit"))?;
+        if report.requeued > 0 {
+            self.signal.wake();
+        }
+        Ok(report)
+    }
+}
