@@ -59,10 +59,18 @@ pub fn start_runtime(settings: &Settings, slots: u32) -> Result<Arc<Runtime>, As
 }
 
 /// Loads every plugin named by the settings.
-pub async fn load_plugins(runtime: &Runtime, settings: &Settings) -> Result<Vec<Arc<LoadedPlugin>>, AssembleError> {
-    let files = plugin_files(&settings.plugins).map_err(|e| AssembleError::Plugins(e.to_string()))?;
+pub async fn load_plugins(
+    runtime: &Runtime,
+    settings: &Settings,
+) -> Result<Vec<Arc<LoadedPlugin>>, AssembleError> {
+    let files =
+        plugin_files(&settings.plugins).map_err(|e| AssembleError::Plugins(e.to_string()))?;
     if files.is_empty() {
-        let paths: Vec<String> = settings.plugins.iter().map(|p| p.display().to_string()).collect();
+        let paths: Vec<String> = settings
+            .plugins
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         return Err(AssembleError::Plugins(format!(
             "no plugins (.wasm components) found in {}; build them with `cargo xtask build-plugins` or pass --plugins",
             paths.join(", ")

@@ -33,7 +33,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "TASKHOST_STORAGE", value_name = "DIR|URL")]
     pub storage: Option<String>,
     /// Plugin folders or `.wasm` files (repeatable; comma-separated in the environment).
-    #[arg(long, env = "TASKHOST_PLUGINS", value_name = "PATH", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "TASKHOST_PLUGINS",
+        value_name = "PATH",
+        value_delimiter = ','
+    )]
     pub plugins: Vec<PathBuf>,
     /// A plugin registry to follow.
     #[arg(long, env = "TASKHOST_REGISTRY", value_name = "URL")]
@@ -57,19 +62,39 @@ pub struct SettingsArgs {
     #[arg(long, env = "TASKHOST_MAX_ATTEMPTS", value_name = "N")]
     pub max_attempts: Option<u32>,
     /// `<plugin>=<read|write>:<bucket>` (repeatable; comma-separated in the environment).
-    #[arg(long = "grant", env = "TASKHOST_GRANTS", value_name = "GRANT", value_delimiter = ',')]
+    #[arg(
+        long = "grant",
+        env = "TASKHOST_GRANTS",
+        value_name = "GRANT",
+        value_delimiter = ','
+    )]
     pub grants: Vec<Grant>,
     /// Bearer token producers must present.
-    #[arg(long, env = "TASKHOST_API_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TASKHOST_API_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub api_token: Option<String>,
     /// Bearer token for admin routes.
-    #[arg(long, env = "TASKHOST_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TASKHOST_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub admin_token: Option<String>,
     /// The compile cache folder (default `<data-dir>/cache`).
     #[arg(long, env = "TASKHOST_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Secret for the host's presigned URLs (default: a random key kept in `<data-dir>/presign.key`).
-    #[arg(long, env = "TASKHOST_PRESIGN_SECRET", value_name = "SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TASKHOST_PRESIGN_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     pub presign_secret: Option<String>,
     /// The bucket large results are offloaded to.
     #[arg(long, env = "TASKHOST_RESULTS_BUCKET", value_name = "BUCKET")]
@@ -178,8 +203,10 @@ impl Settings {
             Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
-        let data_dir = pick(args.data_dir.clone(), file.data_dir).unwrap_or_else(|| DEFAULT_DATA_DIR.into());
-        let listen = pick(args.listen, file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let data_dir =
+            pick(args.data_dir.clone(), file.data_dir).unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let listen = pick(args.listen, file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
         let public_url = match pick(args.public_url.clone(), file.public_url) {
             Some(url) => url,
             None => Url::parse(&format!("http://{listen}/")).map_err(|e| SettingsError::Value {
@@ -195,9 +222,13 @@ impl Settings {
                 .iter()
                 .map(|g| g.parse::<Grant>())
                 .collect::<Result<_, _>>()
-                .map_err(|message| SettingsError::Value { key: "grants", message })?
+                .map_err(|message| SettingsError::Value {
+                    key: "grants",
+                    message,
+                })?
         };
-        let concurrency = pick(args.concurrency, file.concurrency).unwrap_or_else(default_concurrency);
+        let concurrency =
+            pick(args.concurrency, file.concurrency).unwrap_or_else(default_concurrency);
         if concurrency == 0 {
             return Err(SettingsError::Value {
                 key: "concurrency",
@@ -221,7 +252,8 @@ impl Settings {
         let plugins = if !args.plugins.is_empty() {
             args.plugins.clone()
         } else {
-            file.plugins.unwrap_or_else(|| vec![data_dir.join("plugins")])
+            file.plugins
+                .unwrap_or_else(|| vec![data_dir.join("plugins")])
         };
         Ok(Self {
             queue: pick(args.queue.clone(), file.queue)
@@ -239,9 +271,11 @@ impl Settings {
             grants,
             api_token: pick(args.api_token.clone(), file.api_token),
             admin_token: pick(args.admin_token.clone(), file.admin_token),
-            cache_dir: pick(args.cache_dir.clone(), file.cache_dir).unwrap_or_else(|| data_dir.join("cache")),
+            cache_dir: pick(args.cache_dir.clone(), file.cache_dir)
+                .unwrap_or_else(|| data_dir.join("cache")),
             presign_secret: pick(args.presign_secret.clone(), file.presign_secret),
-            results_bucket: pick(args.results_bucket.clone(), file.results_bucket).unwrap_or_else(|| "results".into()),
+            results_bucket: pick(args.results_bucket.clone(), file.results_bucket)
+                .unwrap_or_else(|| "results".into()),
             data_dir,
         })
     }
@@ -383,6 +417,9 @@ mod tests {
             ..SettingsArgs::default()
         };
         let shown = Settings::resolve(&args).unwrap().to_toml();
-        assert!(!shown.contains("s3cret") && shown.contains("<redacted>"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 }

@@ -63,7 +63,9 @@ pub struct Dispatcher {
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dispatcher").field("router", &self.router).finish_non_exhaustive()
+        f.debug_struct("Dispatcher")
+            .field("router", &self.router)
+            .finish_non_exhaustive()
     }
 }
 
@@ -157,7 +159,11 @@ impl Dispatcher {
             Err(failure) => {
                 tracing::warn!(task_id = %envelope.uuid, task = %envelope.task_name,
                     plugin = %plugin.info.name, error = %failure, "task failed");
-                let message = ResultMessage::failure(&envelope.original, failure.error_code(), &failure.user_message());
+                let message = ResultMessage::failure(
+                    &envelope.original,
+                    failure.error_code(),
+                    &failure.user_message(),
+                );
                 (Outcome::Failed(failure.clone()), message)
             }
         };

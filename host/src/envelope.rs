@@ -43,7 +43,9 @@ pub enum EnvelopeError {
     #[error("the task has no `uuid`")]
     MissingUuid,
     /// `uuid` is not a usable id.
-    #[error("the task's `uuid` must be a non-empty string of at most 128 characters without control characters")]
+    #[error(
+        "the task's `uuid` must be a non-empty string of at most 128 characters without control characters"
+    )]
     BadUuid,
     /// `body` is missing or not an object.
     #[error("the task has no `body` object")]
@@ -55,7 +57,9 @@ pub enum EnvelopeError {
     #[error("the task's `body.name` must be a non-empty string")]
     BadTaskName,
     /// `experimentId` is not a single safe path segment.
-    #[error("the task's `experimentId` {0:?} is not a valid id (letters, digits, `.`, `-`, `_`; no `/` or `..`)")]
+    #[error(
+        "the task's `experimentId` {0:?} is not a valid id (letters, digits, `.`, `-`, `_`; no `/` or `..`)"
+    )]
     BadExperimentId(String),
     /// `timeout` has neither accepted spelling.
     #[error("the task's `timeout` {0:?} is neither RFC 3339 nor `YYYY-MM-DD HH:MM:SS` (UTC)")]
@@ -99,7 +103,10 @@ impl Envelope {
             Some(Value::String(s)) if check_segment(s).is_ok() => Some(s.clone()),
             Some(other) => {
                 return Err(EnvelopeError::BadExperimentId(
-                    other.as_str().map(str::to_owned).unwrap_or_else(|| other.to_string()),
+                    other
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| other.to_string()),
                 ));
             }
         };
@@ -190,9 +197,18 @@ mod tests {
             (r#"{"uuid":"u","body":{}}"#, "MissingTaskName"),
             (r#"{"uuid":"u","body":{"name":3}}"#, "BadTaskName"),
             (r#"{"uuid":"u","body":{"name":" "}}"#, "BadTaskName"),
-            (r#"{"uuid":"u","experimentId":"../x","body":{"name":"A"}}"#, "BadExperimentId"),
-            (r#"{"uuid":"u","timeout":"soon","body":{"name":"A"}}"#, "BadTimeout"),
-            (r#"{"uuid":"u","timeout":5,"body":{"name":"A"}}"#, "BadTimeout"),
+            (
+                r#"{"uuid":"u","experimentId":"../x","body":{"name":"A"}}"#,
+                "BadExperimentId",
+            ),
+            (
+                r#"{"uuid":"u","timeout":"soon","body":{"name":"A"}}"#,
+                "BadTimeout",
+            ),
+            (
+                r#"{"uuid":"u","timeout":5,"body":{"name":"A"}}"#,
+                "BadTimeout",
+            ),
         ];
         for (text, expected) in cases {
             let err = parse(text).unwrap_err();
@@ -214,7 +230,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_kept_in_the_original() {
-        let e = parse(r#"{"uuid":"u","socketId":"s","extra":{"a":1},"body":{"name":"Echo","x":2}}"#).unwrap();
+        let e =
+            parse(r#"{"uuid":"u","socketId":"s","extra":{"a":1},"body":{"name":"Echo","x":2}}"#)
+                .unwrap();
         assert_eq!(e.task_name, "Echo");
         assert_eq!(e.original["socketId"], "s");
         assert_eq!(e.original["extra"]["a"], 1);
@@ -224,7 +242,8 @@ mod tests {
 
     #[test]
     fn a_past_timeout_is_expired() {
-        let e = parse(r#"{"uuid":"u","timeout":"2021-01-01T00:00:00Z","body":{"name":"A"}}"#).unwrap();
+        let e =
+            parse(r#"{"uuid":"u","timeout":"2021-01-01T00:00:00Z","body":{"name":"A"}}"#).unwrap();
         assert!(e.is_expired_at(Utc::now()));
     }
 }

@@ -20,7 +20,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::runtime::Output;
-use crate::storage::{ObjectKey, PresignMethod, StorageBackend, StorageBackendExt, StorageError, check_segment};
+use crate::storage::{
+    ObjectKey, PresignMethod, StorageBackend, StorageBackendExt, StorageError, check_segment,
+};
 
 /// SNS's message size limit.
 pub const SNS_MAX_BYTES: usize = 256 * 1024;
@@ -143,7 +145,8 @@ impl ResultMessage {
         for (index, (output, entry)) in outputs.iter().zip(inline.results).enumerate() {
             let key = ObjectKey::parse(&format!("{folder}/{index}"))?;
             bucket.put(&key, output.body.clone().into()).await?;
-            let url = storage.presign(PresignMethod::Get, &offload.bucket, &key, offload.url_ttl)?;
+            let url =
+                storage.presign(PresignMethod::Get, &offload.bucket, &key, offload.url_ttl)?;
             results.push(ResultEntry {
                 content_type: entry.content_type,
                 content_encoding: entry.content_encoding,
@@ -169,7 +172,10 @@ fn result_folder(task_id: &str) -> String {
 fn inline_entry(output: &Output) -> ResultEntry {
     let (encoding, body) = match std::str::from_utf8(&output.body) {
         Ok(text) => ("utf-8", text.to_owned()),
-        Err(_) => ("base64", base64::engine::general_purpose::STANDARD.encode(&output.body)),
+        Err(_) => (
+            "base64",
+            base64::engine::general_purpose::STANDARD.encode(&output.body),
+        ),
     };
     ResultEntry {
         content_type: output.content_type.clone(),
@@ -224,23 +230,43 @@ mod tests {
 
     #[tokio::test]
     async fn large_messages_are_offloaded_and_small_ones_are_not() {
-        let storage = MemoryStorage::new(url::Url::parse("http://127.0.0.1:8080").unwrap(), b"k".to_vec());
+        let storage = MemoryStorage::new(
+            url::Url::parse("http://127.0.0.1:8080").unwrap(),
+            b"k".to_vec(),
+        );
         let offload = OffloadSettings {
             bucket: "results".into(),
             url_ttl: Duration::from_secs(60),
         };
         let request = json!({"uuid": "t1"});
         let small = [out(&vec![b'a'; 1000])];
-        let msg = ResultMessage::success_or_offloaded(&request, "t1", &small, &storage, &offload).await.unwrap();
+        let msg = ResultMessage::success_or_offloaded(&request, "t1", &small, &storage, &offload)
+            .await
+            .unwrap();
         assert_eq!(msg.results[0].kind, "inline");
         let big = [out(&vec![b'a'; OFFLOAD_THRESHOLD_BYTES])];
-        let msg = ResultMessage::success_or_offloaded(&request, "t1", &big, &storage, &offload).await.unwrap();
+        let msg = ResultMessage::success_or_offloaded(&request, "t1", &big, &storage, &offload)
+            .await
+            .unwrap();
         assert_eq!(msg.results[0].kind, "s3-path");
         assert_eq!(msg.results[0].body, "results/t1/0");
-        assert!(msg.results[0].url.as_deref().unwrap().contains("/v1/storage/results/t1/0?"));
-        let stored = storage.bucket("results").unwrap().get(&ObjectKey::parse("t1/0").unwrap(), u64::MAX).await.unwrap();
+        assert!(
+            msg.results[0]
+                .url
+                .as_deref()
+                .unwrap()
+                .contains("/v1/storage/results/t1/0?")
+        );
+        let stored = storage
+            .bucket("results")
+            .unwrap()
+            .get(&ObjectKey::parse("t1/0").unwrap(), u64::MAX)
+            .await
+            .unwrap();
         assert_eq!(stored.len(), OFFLOAD_THRESHOLD_BYTES);
-        let odd = ResultMessage::success_or_offloaded(&request, "a/../b", &big, &storage, &offload).await.unwrap();
+        let odd = ResultMessage::success_or_offloaded(&request, "a/../b", &big, &storage, &offload)
+            .await
+            .unwrap();
         assert_eq!(odd.results[0].body.len(), "results/".len() + 64 + 2);
     }
 }

@@ -26,7 +26,9 @@ pub struct Router {
 
 impl Router {
     /// Routes every task name each plugin declares.
-    pub fn new(plugins: impl IntoIterator<Item = Arc<LoadedPlugin>>) -> Result<Self, RouteConflict> {
+    pub fn new(
+        plugins: impl IntoIterator<Item = Arc<LoadedPlugin>>,
+    ) -> Result<Self, RouteConflict> {
         let mut routes: BTreeMap<String, Arc<LoadedPlugin>> = BTreeMap::new();
         for plugin in plugins {
             for task in &plugin.info.tasks {

@@ -34,27 +34,42 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn envelope(uuid: &str) -> String {
-    format!(r#"{{"uuid":"{uuid}","socketId":"bench","experimentId":"e1","body":{{"name":"Echo","n":1}}}}"#)
+    format!(
+        r#"{{"uuid":"{uuid}","socketId":"bench","experimentId":"e1","body":{{"name":"Echo","n":1}}}}"#
+    )
 }
 
 async fn submit_all(queue: &dyn TaskQueue, run: usize) -> Duration {
     let started = Instant::now();
     let uuids: Vec<String> = (0..TASKS).map(|i| format!("run{run}-task{i}")).collect();
     for chunk in uuids.chunks(SUBMIT_BATCH) {
-        let tasks = chunk.iter().map(|uuid| NewTask::new(uuid.clone(), "Echo", envelope(uuid))).collect();
+        let tasks = chunk
+            .iter()
+            .map(|uuid| NewTask::new(uuid.clone(), "Echo", envelope(uuid)))
+            .collect();
         queue.submit(tasks).await.expect("submit");
     }
     started.elapsed()
 }
 
 /// `drainers` loops (one per core) claiming `2 x cores` at a time until the queue is empty.
-async fn drain(queue: Arc<dyn TaskQueue>, drainers: usize, batch: u32, completes: Completes) -> (Duration, usize) {
+async fn drain(
+    queue: Arc<dyn TaskQueue>,
+    drainers: usize,
+    batch: u32,
+    completes: Completes,
+) -> (Duration, usize) {
     let started = Instant::now();
     let mut loops = Vec::new();
     for index in 0..drainers {
         let queue = Arc::clone(&queue);
         loops.push(tokio::spawn(async move {
-            let request = ClaimRequest::new(format!("bench-{index}"), &["Echo"], batch, Duration::from_secs(60));
+            let request = ClaimRequest::new(
+                format!("bench-{index}"),
+                &["Echo"],
+                batch,
+                Duration::from_secs(60),
+            );
             let mut done = 0;
             loop {
                 let leases = queue.claim(&request).await.expect("claim");
@@ -66,7 +81,10 @@ async fn drain(queue: Arc<dyn TaskQueue>, drainers: usize, batch: u32, completes
                     Completes::EachTask => {
                         for lease in leases {
                             let result = TaskResult::Json(r#"{"results":[{"body":"ok"}]}"#.into());
-                            queue.complete(&lease.uuid, &lease.token, result).await.expect("complete");
+                            queue
+                                .complete(&lease.uuid, &lease.token, result)
+                                .await
+                                .expect("complete");
                         }
                     }
                     Completes::PerBatch => {
@@ -78,7 +96,10 @@ async fn drain(queue: Arc<dyn TaskQueue>, drainers: usize, batch: u32, completes
                                 result: TaskResult::Json(r#"{"results":[{"body":"ok"}]}"#.into()),
                             })
                             .collect();
-                        let report = queue.complete_many(completions).await.expect("complete_many");
+                        let report = queue
+                            .complete_many(completions)
+                            .await
+                            .expect("complete_many");
                         assert!(report.lease_lost.is_empty());
                     }
                 }
@@ -98,7 +119,10 @@ where
     Fut: std::future::Future<Output = Arc<dyn TaskQueue>>,
 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut figures = Figures { submit: Vec::new(), drain: Vec::new() };
+    let mut figures = Figures {
+        submit: Vec::new(),
+        drain: Vec::new(),
+    };
     for run in 0..RUNS {
         let queue = open(run).await;
         let submitted = submit_all(queue.as_ref(), run).await;
@@ -117,7 +141,10 @@ where
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         for completes in [Completes::EachTask, Completes::PerBatch] {
@@ -127,7 +154,9 @@ fn main() {
                 |run| {
                     let path = base.join(format!("run-{run}.db"));
                     async move {
-                        let queue = SqliteQueue::open(SqliteOptions::new(path), QueueConfig::default()).await;
+                        let queue =
+                            SqliteQueue::open(SqliteOptions::new(path), QueueConfig::default())
+                                .await;
                         Arc::new(queue.expect("sqlite")) as Arc<dyn TaskQueue>
                     }
                 },
@@ -146,7 +175,10 @@ fn main() {
             }
         };
         let database = format!("taskhost_queue_bench_{:016x}", fastrand::u64(..));
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {database}"))).execute(&mut admin).await.expect("create db");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .execute(&mut admin)
+            .await
+            .expect("create db");
         let options: PgConnectOptions = server.parse().expect("url");
         let url = options.database(&database).to_url_lossy().to_string();
         for completes in [Completes::EachTask, Completes::PerBatch] {
@@ -158,9 +190,17 @@ fn main() {
                     async move {
                         let schema = format!("bench_{completes:?}_{run}").to_lowercase();
                         let mut conn = PgConnection::connect(&url).await.expect("connect");
-                        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut conn).await.expect("schema");
-                        let options = PostgresOptions { search_path: Some(schema), ..PostgresOptions::new(url) };
-                        let queue = PostgresQueue::connect(options, QueueConfig::default()).await.expect("postgres");
+                        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                            .execute(&mut conn)
+                            .await
+                            .expect("schema");
+                        let options = PostgresOptions {
+                            search_path: Some(schema),
+                            ..PostgresOptions::new(url)
+                        };
+                        let queue = PostgresQueue::connect(options, QueueConfig::default())
+                            .await
+                            .expect("postgres");
                         Arc::new(queue) as Arc<dyn TaskQueue>
                     }
                 },
@@ -168,9 +208,11 @@ fn main() {
             )
             .await;
         }
-        sqlx::query(AssertSqlSafe(format!("DROP DATABASE {database} WITH (FORCE)")))
-            .execute(&mut admin)
-            .await
-            .expect("drop db");
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE {database} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("drop db");
     });
 }

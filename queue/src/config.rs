@@ -19,21 +19,34 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { base_delay: Duration::from_secs(1), max_delay: Duration::from_secs(300), jitter: 0.5 }
+        Self {
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(300),
+            jitter: 0.5,
+        }
     }
 }
 
 impl RetryPolicy {
     /// No delay at all (tests).
-    pub const IMMEDIATE: RetryPolicy =
-        RetryPolicy { base_delay: Duration::ZERO, max_delay: Duration::ZERO, jitter: 0.0 };
+    pub const IMMEDIATE: RetryPolicy = RetryPolicy {
+        base_delay: Duration::ZERO,
+        max_delay: Duration::ZERO,
+        jitter: 0.0,
+    };
 
     /// The delay before the attempt after `failed_attempt` (from 1).
     pub fn delay(&self, failed_attempt: u32) -> Duration {
         let doublings = failed_attempt.saturating_sub(1).min(32);
-        let uncapped = self.base_delay.saturating_mul(2u32.saturating_pow(doublings));
+        let uncapped = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(doublings));
         let capped = uncapped.min(self.max_delay);
-        let jitter = if self.jitter.is_finite() { self.jitter.clamp(0.0, 1.0) } else { 0.0 };
+        let jitter = if self.jitter.is_finite() {
+            self.jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         capped.mul_f64(1.0 - jitter * fastrand::f64())
     }
 }
@@ -52,7 +65,11 @@ pub struct QueueConfig {
 
 impl Default for QueueConfig {
     fn default() -> Self {
-        Self { retry: RetryPolicy::default(), worker_ttl: Duration::from_secs(60), reap_batch: 500 }
+        Self {
+            retry: RetryPolicy::default(),
+            worker_ttl: Duration::from_secs(60),
+            reap_batch: 500,
+        }
     }
 }
 
@@ -91,7 +108,10 @@ mod tests {
             let delay = policy.delay(1);
             assert!(delay >= Duration::from_millis(500) && delay <= Duration::from_millis(1000));
         }
-        let nonsense = RetryPolicy { jitter: f64::NAN, ..policy };
+        let nonsense = RetryPolicy {
+            jitter: f64::NAN,
+            ..policy
+        };
         assert_eq!(nonsense.delay(1), Duration::from_millis(1000));
     }
 }

@@ -9,7 +9,9 @@ pub enum QueueError {
     /// A fenced call (heartbeat, complete, fail, expire, release) used a token that is not the
     /// task's current lease: the lease expired and was re-queued, taken over, or the task ended.
     /// Nothing changed. The caller logs it and drops the task.
-    #[error("queue: the lease on task {uuid} is lost (the task is now {state}); nothing was changed")]
+    #[error(
+        "queue: the lease on task {uuid} is lost (the task is now {state}); nothing was changed"
+    )]
     LeaseLost {
         /// The task id.
         uuid: String,
@@ -86,6 +88,13 @@ impl QueueError {
 }
 
 /// `map_err` helper: a database error at `step` of `backend`.
-pub(crate) fn db(backend: &'static str, step: &'static str) -> impl FnOnce(sqlx::Error) -> QueueError {
-    move |source| QueueError::Database { backend, step, source }
+pub(crate) fn db(
+    backend: &'static str,
+    step: &'static str,
+) -> impl FnOnce(sqlx::Error) -> QueueError {
+    move |source| QueueError::Database {
+        backend,
+        step,
+        source,
+    }
 }

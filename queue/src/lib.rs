@@ -27,16 +27,19 @@ pub use config::{QueueConfig, RetryPolicy};
 pub use error::QueueError;
 pub use queue::TaskQueue;
 pub use types::{
-    CancelOutcome, ClaimRequest, CompleteManyReport, Completion, FailOutcome, Failure, FailureKind, Heartbeat,
-    Lease, LeaseToken, NewTask, Page, PageRequest, ReapReport, RedriveTarget, StateCount, SubmitReport, TaskRecord,
-    TaskResult, TaskState, UnknownTaskState,
+    CancelOutcome, ClaimRequest, CompleteManyReport, Completion, FailOutcome, Failure, FailureKind,
+    Heartbeat, Lease, LeaseToken, NewTask, Page, PageRequest, ReapReport, RedriveTarget,
+    StateCount, SubmitReport, TaskRecord, TaskResult, TaskState, UnknownTaskState,
 };
 pub use validate::MAX_ID_LEN;
 
 /// Opens the queue a URL names: `sqlite://<path>` (the file and its folder are created) or
 /// `postgres://...` / `postgresql://...`.
 pub async fn connect(url: &str, config: QueueConfig) -> Result<Arc<dyn TaskQueue>, QueueError> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         if path.is_empty() || path.contains('?') || path == ":memory:" {
             return Err(QueueError::UnsupportedUrl(url.to_owned()));
         }
@@ -44,7 +47,8 @@ pub async fn connect(url: &str, config: QueueConfig) -> Result<Arc<dyn TaskQueue
         return Ok(Arc::new(queue));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let queue = postgres::PostgresQueue::connect(postgres::PostgresOptions::new(url), config).await?;
+        let queue =
+            postgres::PostgresQueue::connect(postgres::PostgresOptions::new(url), config).await?;
         return Ok(Arc::new(queue));
     }
     Err(QueueError::UnsupportedUrl(url.to_owned()))

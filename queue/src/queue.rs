@@ -66,17 +66,30 @@ pub trait TaskQueue: Send + Sync {
     ) -> Result<Heartbeat, QueueError>;
 
     /// Stores the result and marks the task `succeeded`. Fenced.
-    async fn complete(&self, uuid: &str, token: &LeaseToken, result: TaskResult) -> Result<(), QueueError>;
+    async fn complete(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        result: TaskResult,
+    ) -> Result<(), QueueError>;
 
     /// `complete` for a batch, in one transaction. Each item is fenced on its own: lost leases
     /// are listed in the report, the others complete. Invalid JSON rejects the whole batch.
-    async fn complete_many(&self, completions: Vec<Completion>) -> Result<CompleteManyReport, QueueError>;
+    async fn complete_many(
+        &self,
+        completions: Vec<Completion>,
+    ) -> Result<CompleteManyReport, QueueError>;
 
     /// Records a failed attempt (its reason becomes `last_error`). Fenced.
     /// `Retry`: queued again after the delay while attempts remain, else `dead`;
     /// `InvalidInput`: `dead` at once; `Final`: `failed`. A task with a cancel request ends
     /// `cancelled` instead. The failing worker is added to `tried_by`.
-    async fn fail(&self, uuid: &str, token: &LeaseToken, failure: Failure) -> Result<FailOutcome, QueueError>;
+    async fn fail(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        failure: Failure,
+    ) -> Result<FailOutcome, QueueError>;
 
     /// Gives a lease back without counting the attempt (shutdown): queued, runnable now.
     /// A task with a cancel request ends `cancelled`. Fenced.

@@ -20,6 +20,8 @@ impl WorkSignal {
 
     /// Waits for a wake-up or the timeout; true when woken.
     pub(crate) async fn wait(&self, timeout: Duration) -> bool {
-        tokio::time::timeout(timeout, self.notify.notified()).await.is_ok()
+        tokio::time::timeout(timeout, self.notify.notified())
+            .await
+            .is_ok()
     }
 }

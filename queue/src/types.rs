@@ -35,7 +35,11 @@ pub struct NewTask {
 
 impl NewTask {
     /// A task with default priority (0), 3 attempts, runnable now, any worker.
-    pub fn new(uuid: impl Into<String>, name: impl Into<String>, envelope: impl Into<String>) -> Self {
+    pub fn new(
+        uuid: impl Into<String>,
+        name: impl Into<String>,
+        envelope: impl Into<String>,
+    ) -> Self {
         Self {
             uuid: uuid.into(),
             name: name.into(),
@@ -276,17 +280,29 @@ pub struct Failure {
 impl Failure {
     /// A retryable failure using the backoff policy.
     pub fn retry(error: impl Into<String>) -> Self {
-        Self { kind: FailureKind::Retry { after: None }, error: error.into(), result: None }
+        Self {
+            kind: FailureKind::Retry { after: None },
+            error: error.into(),
+            result: None,
+        }
     }
 
     /// An invalid-input failure: dead at once.
     pub fn invalid_input(error: impl Into<String>) -> Self {
-        Self { kind: FailureKind::InvalidInput, error: error.into(), result: None }
+        Self {
+            kind: FailureKind::InvalidInput,
+            error: error.into(),
+            result: None,
+        }
     }
 
     /// A final failure: `failed`, not dead-lettered.
     pub fn final_failure(error: impl Into<String>) -> Self {
-        Self { kind: FailureKind::Final, error: error.into(), result: None }
+        Self {
+            kind: FailureKind::Final,
+            error: error.into(),
+            result: None,
+        }
     }
 }
 

@@ -28,7 +28,10 @@ pub(crate) fn new_tasks(tasks: &[NewTask]) -> Result<(), QueueError> {
             None
         };
         if let Some(reason) = reason {
-            return Err(QueueError::InvalidTask { uuid: task.uuid.clone(), reason });
+            return Err(QueueError::InvalidTask {
+                uuid: task.uuid.clone(),
+                reason,
+            });
         }
     }
     Ok(())
@@ -55,7 +58,10 @@ pub(crate) fn result(uuid: &str, result: &TaskResult) -> Result<(), QueueError> 
     match result {
         TaskResult::Json(text) => serde_json::from_str::<serde::de::IgnoredAny>(text)
             .map(|_| ())
-            .map_err(|error| QueueError::InvalidResult { uuid: uuid.to_owned(), reason: error.to_string() }),
+            .map_err(|error| QueueError::InvalidResult {
+                uuid: uuid.to_owned(),
+                reason: error.to_string(),
+            }),
         TaskResult::StorageKey(_) => Ok(()),
     }
 }

@@ -95,19 +95,33 @@ where
         .unwrap_or_else(|error| panic!("creating database {database}: {error}"));
     let options: PgConnectOptions = server.parse().expect("the server URL");
     let database_url = options.database(&database).to_url_lossy().to_string();
-    let pool = PgPoolOptions::new().max_connections(2).connect(&database_url).await;
-    let outcome = match pool {
-        Ok(pool) => {
-            let factory = Arc::new(PgFactory { database_url, admin: pool.clone(), next_schema: AtomicUsize::new(0) });
-            let outcome = tokio::spawn(test(factory)).await;
-            pool.close().await;
-            outcome
+    let pool = match PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&database_url)
+        .await
+    {
+        Ok(pool) => pool,
+        Err(error) => {
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE {database} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+            panic!("connecting to the fresh database {database}: {error}");
         }
-        Err(error) => Ok(eprintln!("connecting to {database}: {error}")),
     };
-    let dropped = sqlx::query(AssertSqlSafe(format!("DROP DATABASE {database} WITH (FORCE)")))
-        .execute(&mut admin)
-        .await;
+    let factory = Arc::new(PgFactory {
+        database_url,
+        admin: pool.clone(),
+        next_schema: AtomicUsize::new(0),
+    });
+    let outcome = tokio::spawn(test(factory)).await;
+    pool.close().await;
+    let dropped = sqlx::query(AssertSqlSafe(format!(
+        "DROP DATABASE {database} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
@@ -117,7 +131,9 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_passes_the_conformance_suite() {
     with_fresh_database(|factory| async move {
-        let passed = conformance::run_all(factory, 4).await.unwrap_or_else(|failures| panic!("{failures}"));
+        let passed = conformance::run_all(factory, 4)
+            .await
+            .unwrap_or_else(|failures| panic!("{failures}"));
         eprintln!("{passed} conformance cases passed on PostgreSQL");
     })
     .await;
@@ -135,10 +151,14 @@ async fn postgres_20_concurrent_claimers_over_1000_tasks_each_succeeds_once() {
 async fn postgres_url_connects_and_migrates_once() {
     with_fresh_database(|factory| async move {
         let url = factory.database_url.clone();
-        let queue = taskhost_queue::connect(&url, QueueConfig::default()).await.expect("connect");
+        let queue = taskhost_queue::connect(&url, QueueConfig::default())
+            .await
+            .expect("connect");
         assert_eq!(queue.backend(), "postgres");
         assert!(queue.counts().await.expect("counts").is_empty());
-        taskhost_queue::connect(&url, QueueConfig::default()).await.expect("a second host migrates nothing");
+        taskhost_queue::connect(&url, QueueConfig::default())
+            .await
+            .expect("a second host migrates nothing");
     })
     .await;
 }

@@ -70,10 +70,10 @@ pub trait Plugin {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bindings::__export_task_plugin;
+    pub use crate::bindings::Guest;
     pub use crate::bindings::taskhost::plugin::types::{
         Failure, Output as WitOutput, PluginInfo as WitPluginInfo, Task as WitTask,
     };
-    pub use crate::bindings::Guest;
 
     use crate::{Error, Plugin, Task};
 
@@ -87,8 +87,11 @@ pub mod __private {
         install_panic_reporter();
         let task = Task::from(task);
         let input: P::Input = serde_json::from_str(&task.body).map_err(|e| {
-            Error::InvalidInput(format!("the body of task {} does not parse: {e}", task.name))
-                .into_failure()
+            Error::InvalidInput(format!(
+                "the body of task {} does not parse: {e}",
+                task.name
+            ))
+            .into_failure()
         })?;
         match P::run(&task, input) {
             Ok(outputs) => Ok(outputs.into_iter().map(|o| o.into_wit()).collect()),

@@ -1,1 +1,195 @@
-fn main() {}
+//! Project commands (`cargo xtask <command>`), so that a fresh machine with only the Rust
+//! toolchain can build, demo and test everything with one command each:
+//!
+//! - `build-plugins`: adds the `wasm32-wasip2` target if missing, builds every plugin as a
+//!   component and copies them to `target/plugins/` (test plugins under `testing/`).
+//! - `demo`: the main job: builds host and plugins, installs the plugins in
+//!   `./taskhost-data/plugins`, and runs a sample task with `taskhost exec`.
+//! - `test`: builds the plugins, then runs every test of the workspace.
+//! - `bench`: the benchmarks (criterion) and the cold-start measurement.
+//! - `ci`: formatting and clippy checks, then `test`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// A plugin crate and the file name its component gets under `target/plugins/`.
+struct PluginCrate {
+    package: &'static str,
+    artifact: &'static str,
+    installed_as: &'static str,
+}
+
+const PLUGINS: &[PluginCrate] = &[
+    PluginCrate {
+        package: "test-echo",
+        artifact: "test_echo",
+        installed_as: "testing/echo.wasm",
+    },
+    PluginCrate {
+        package: "test-spin",
+        artifact: "test_spin",
+        installed_as: "testing/spin.wasm",
+    },
+    PluginCrate {
+        package: "test-hog",
+        artifact: "test_hog",
+        installed_as: "testing/hog.wasm",
+    },
+    PluginCrate {
+        package: "test-panic",
+        artifact: "test_panic",
+        installed_as: "testing/panic.wasm",
+    },
+    PluginCrate {
+        package: "test-escape",
+        artifact: "test_escape",
+        installed_as: "testing/escape.wasm",
+    },
+    PluginCrate {
+        package: "prepare-experiment",
+        artifact: "prepare_experiment",
+        installed_as: "analysis/prepare-experiment.wasm",
+    },
+    PluginCrate {
+        package: "get-embedding",
+        artifact: "get_embedding",
+        installed_as: "analysis/get-embedding.wasm",
+    },
+    PluginCrate {
+        package: "list-genes",
+        artifact: "list_genes",
+        installed_as: "analysis/list-genes.wasm",
+    },
+    PluginCrate {
+        package: "gene-expression",
+        artifact: "gene_expression",
+        installed_as: "analysis/gene-expression.wasm",
+    },
+];
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> Result<()> {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match command.as_str() {
+        "build-plugins" => build_plugins(&root),
+        "demo" => demo(&root),
+        "test" => test(&root),
+        "bench" => bench(&root),
+        "ci" => ci(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <build-plugins | demo | test | bench | ci>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let output = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed to add the wasm32-wasip2 target")?;
+    if !String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+fn build_plugins(root: &Path) -> Result<()> {
+    ensure_wasm_target()?;
+    let mut build = cargo();
+    build.args(["build", "--profile", "plugin", "--target", WASM_TARGET]);
+    for plugin in PLUGINS {
+        build.args(["-p", plugin.package]);
+    }
+    run(&mut build)?;
+    let built = target_dir(root).join(WASM_TARGET).join("plugin");
+    let installed = target_dir(root).join("plugins");
+    for plugin in PLUGINS {
+        let from = built.join(format!("{}.wasm", plugin.artifact));
+        let to = installed.join(plugin.installed_as);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("copy {} to {}", from.display(), to.display()))?;
+    }
+    eprintln!("xtask: plugins are in {}", installed.display());
+    Ok(())
+}
+
+fn demo(root: &Path) -> Result<()> {
+    build_plugins(root)?;
+    run(cargo().args(["build", "--release", "-p", "taskhost"]))?;
+    let plugins_dir = root.join("taskhost-data").join("plugins");
+    std::fs::create_dir_all(&plugins_dir)?;
+    let installed = target_dir(root).join("plugins");
+    std::fs::copy(
+        installed.join("testing/echo.wasm"),
+        plugins_dir.join("echo.wasm"),
+    )?;
+    let taskhost = target_dir(root).join("release").join("taskhost");
+    run(Command::new(taskhost).args(["exec", "examples/tasks/echo.json"]))
+}
+
+fn test(root: &Path) -> Result<()> {
+    build_plugins(root)?;
+    run(cargo()
+        .args(["test", "--workspace", "--exclude", "xtask"])
+        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins")))
+}
+
+fn bench(root: &Path) -> Result<()> {
+    build_plugins(root)?;
+    run(cargo()
+        .args(["bench", "-p", "taskhost"])
+        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins")))
+}
+
+fn ci(root: &Path) -> Result<()> {
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    test(root)
+}

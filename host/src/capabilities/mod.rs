@@ -15,10 +15,10 @@ use crate::runtime::TaskState;
 
 /// Registers every taskhost interface (WASI is registered by the runtime).
 pub(crate) fn add_to_linker(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
-    crate::runtime::bindings::types::add_to_linker::<TaskState, wasmtime::component::HasSelf<TaskState>>(
-        linker,
-        |state| state,
-    )?;
+    crate::runtime::bindings::types::add_to_linker::<
+        TaskState,
+        wasmtime::component::HasSelf<TaskState>,
+    >(linker, |state| state)?;
     storage::add_to_linker(linker, |state| &mut state.storage)?;
     progress::add_to_linker(linker, |state| &mut state.progress)?;
     log::add_to_linker(linker, |state| &mut state.log)?;

@@ -64,7 +64,10 @@ pub fn main() -> ExitCode {
         Command::Exec(_) => "warn,plugin=info",
         _ => "warn",
     });
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_USAGE, &format!("cannot start the async runtime: {e}")),
     };

@@ -32,6 +32,10 @@ impl TaskObserver for ProgressBarObserver {
     }
 
     fn intermediate(&self, output: &Output) {
-        self.bar.println(format!("intermediate result: {} bytes of {}", output.body.len(), output.content_type));
+        self.bar.println(format!(
+            "intermediate result: {} bytes of {}",
+            output.body.len(),
+            output.content_type
+        ));
     }
 }

@@ -1,5 +1,5 @@
 //! The on-disk compile cache: a component is compiled once per content digest and engine, then
-//! memory-mapped on later loads. Also remembers what each component's `describe` returned, so
+//! loaded from disk on later loads. Also remembers what each component's `describe` returned, so
 //! a warm start instantiates only the plugins it actually runs.
 //!
 //! Files: `<sha256>-<engine hash>.cwasm` (the compiled artifact; the engine hash changes with
@@ -48,19 +48,27 @@ impl CompileCache {
 
     /// Loads the component with content `bytes` and digest `digest`, from the cache when
     /// possible.
-    pub(crate) fn load(&self, engine: &Engine, digest: &str, bytes: &[u8]) -> wasmtime::Result<(Component, CacheOutcome)> {
+    pub(crate) fn load(
+        &self,
+        engine: &Engine,
+        digest: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
         let Some(dir) = &self.dir else {
             return Ok((Component::new(engine, bytes)?, CacheOutcome::Compiled));
         };
         let artifact = dir.join(format!("{digest}-{}.cwasm", self.engine_hash));
-        if artifact.is_file() {
+        // Read, not memory-mapped: a mapped file that someone truncates or rewrites in place
+        // (an operator clearing the cache under a running host) would kill the process with
+        // SIGBUS. The copy costs well under a millisecond for a plugin.
+        if let Ok(artifact_bytes) = std::fs::read(&artifact) {
             // SAFETY: the file is one this cache wrote with `precompile_component` of an engine
             // with the same compatibility hash (it is in the file name), renamed into place only
             // once complete. wasmtime also checks the artifact's header and engine settings and
             // refuses a mismatch, which falls through to a recompile below. Whoever can write
             // the cache folder can already change the host's code.
             #[allow(unsafe_code)]
-            let loaded = unsafe { Component::deserialize_file(engine, &artifact) };
+            let loaded = unsafe { Component::deserialize(engine, &artifact_bytes) };
             match loaded {
                 Ok(component) => return Ok((component, CacheOutcome::Hit)),
                 Err(error) => tracing::warn!(

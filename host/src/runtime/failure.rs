@@ -86,13 +86,22 @@ impl TaskFailure {
                 "The task failed because of an internal error.".into()
             }
             Self::Timeout { limit } => {
-                format!("The task took longer than its time limit of {} s.", limit.as_secs_f64())
+                format!(
+                    "The task took longer than its time limit of {} s.",
+                    limit.as_secs_f64()
+                )
             }
             Self::MemoryLimit { limit } => {
-                format!("The task needed more memory than its limit of {} MiB.", limit >> 20)
+                format!(
+                    "The task needed more memory than its limit of {} MiB.",
+                    limit >> 20
+                )
             }
             Self::OutputLimit { limit } => {
-                format!("The task's result was larger than its limit of {} MiB.", limit >> 20)
+                format!(
+                    "The task's result was larger than its limit of {} MiB.",
+                    limit >> 20
+                )
             }
         }
     }

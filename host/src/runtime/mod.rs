@@ -169,7 +169,9 @@ pub struct Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -205,7 +207,10 @@ impl Runtime {
     }
 
     /// Loads a component file.
-    pub async fn load_file(&self, path: &Path) -> Result<(Arc<LoadedPlugin>, CacheOutcome), LoadError> {
+    pub async fn load_file(
+        &self,
+        path: &Path,
+    ) -> Result<(Arc<LoadedPlugin>, CacheOutcome), LoadError> {
         let source_name = path.display().to_string();
         let bytes = tokio::fs::read(path).await.map_err(|error| LoadError::Io {
             source_name: source_name.clone(),
@@ -216,7 +221,11 @@ impl Runtime {
 
     /// Loads a component from its bytes: compiles it (or maps it from the cache), links it,
     /// and runs `describe` in the sandbox (or takes its cached result).
-    pub async fn load(&self, source_name: &str, bytes: &[u8]) -> Result<(Arc<LoadedPlugin>, CacheOutcome), LoadError> {
+    pub async fn load(
+        &self,
+        source_name: &str,
+        bytes: &[u8],
+    ) -> Result<(Arc<LoadedPlugin>, CacheOutcome), LoadError> {
         if !wasmtime::wasmparser::Parser::is_component(bytes) {
             return Err(LoadError::NotAComponent(source_name.to_owned()));
         }
@@ -241,13 +250,20 @@ impl Runtime {
             source_name: source_name.to_owned(),
             error: format!("{e:#}"),
         };
-        let instance_pre = self.linker.instantiate_pre(&component).map_err(link_error)?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(link_error)?;
         let pre = bindings::TaskPluginPre::new(instance_pre).map_err(link_error)?;
         let describe_error = |error: String| LoadError::Describe {
             source_name: source_name.to_owned(),
             error,
         };
-        let info = match self.cache.describe(&digest).and_then(|j| serde_json::from_str(&j).ok()) {
+        let info = match self
+            .cache
+            .describe(&digest)
+            .and_then(|j| serde_json::from_str(&j).ok())
+        {
             Some(info) => info,
             None => {
                 let info = self.describe(&pre, &digest).await.map_err(describe_error)?;
@@ -269,7 +285,11 @@ impl Runtime {
         Ok((Arc::new(plugin), outcome))
     }
 
-    async fn describe(&self, pre: &bindings::TaskPluginPre<TaskState>, digest: &str) -> Result<PluginInfo, String> {
+    async fn describe(
+        &self,
+        pre: &bindings::TaskPluginPre<TaskState>,
+        digest: &str,
+    ) -> Result<PluginInfo, String> {
         let _slot = self.slots.acquire().await.map_err(|e| e.to_string())?;
         let limits = self.limits.default;
         let deadline = Instant::now() + DESCRIBE_TIMEOUT;
@@ -282,7 +302,14 @@ impl Runtime {
         );
         let progress = ProgressCtx::new(Arc::new(IgnoreProgress), 0);
         let task_id: Arc<str> = Arc::from(format!("describe-{}", &digest[..12]));
-        let mut store = self.new_store(task_id, Arc::from("(describe)"), limits.memory_bytes, deadline, storage, progress);
+        let mut store = self.new_store(
+            task_id,
+            Arc::from("(describe)"),
+            limits.memory_bytes,
+            deadline,
+            storage,
+            progress,
+        );
         let call = async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance.call_describe(&mut store).await
@@ -310,11 +337,16 @@ impl Runtime {
     pub async fn run(&self, plugin: &LoadedPlugin, request: TaskRequest) -> TaskReport {
         let limits = self.limits_for(plugin);
         let Ok(_slot) = self.slots.acquire().await else {
-            return report_without_run(limits, TaskFailure::Crashed("the runtime is shutting down".into()));
+            return report_without_run(
+                limits,
+                TaskFailure::Crashed("the runtime is shutting down".into()),
+            );
         };
         let started = Instant::now();
         let limit_deadline = started + limits.timeout;
-        let deadline = request.deadline.map_or(limit_deadline, |d| d.min(limit_deadline));
+        let deadline = request
+            .deadline
+            .map_or(limit_deadline, |d| d.min(limit_deadline));
         let time_limit = deadline.saturating_duration_since(started);
         let task_id: Arc<str> = Arc::from(request.id.as_str());
         let storage = StorageCtx::new(
@@ -325,7 +357,14 @@ impl Runtime {
             limits.memory_bytes,
         );
         let progress = ProgressCtx::new(request.observer, limits.output_bytes);
-        let mut store = self.new_store(task_id, Arc::clone(&plugin.name), limits.memory_bytes, deadline, storage, progress);
+        let mut store = self.new_store(
+            task_id,
+            Arc::clone(&plugin.name),
+            limits.memory_bytes,
+            deadline,
+            storage,
+            progress,
+        );
         let task = wit::Task {
             id: request.id,
             name: request.name,
@@ -355,7 +394,9 @@ impl Runtime {
                         })
                         .collect())
                 } else {
-                    Err(TaskFailure::OutputLimit { limit: limits.output_bytes })
+                    Err(TaskFailure::OutputLimit {
+                        limit: limits.output_bytes,
+                    })
                 }
             }
         };
@@ -402,12 +443,18 @@ fn report_without_run(limits: Limits, failure: TaskFailure) -> TaskReport {
 }
 
 /// Turns a trap (or instantiation error) into the failure it stands for.
-fn classify_trap(error: &wasmtime::Error, store: &Store<TaskState>, time_limit: Duration) -> TaskFailure {
+fn classify_trap(
+    error: &wasmtime::Error,
+    store: &Store<TaskState>,
+    time_limit: Duration,
+) -> TaskFailure {
     if error.downcast_ref::<DeadlineExceeded>().is_some() {
         return TaskFailure::Timeout { limit: time_limit };
     }
     if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
-        return TaskFailure::MemoryLimit { limit: exceeded.limit };
+        return TaskFailure::MemoryLimit {
+            limit: exceeded.limit,
+        };
     }
     if let Some(message) = store.data().log.panic_message() {
         return TaskFailure::Panicked(message.to_owned());

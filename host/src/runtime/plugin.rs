@@ -43,8 +43,15 @@ pub(crate) fn validate_info(info: &PluginInfo) -> Result<(), String> {
     if info.tasks.is_empty() {
         return Err(format!("plugin {} handles no task", info.name));
     }
-    if let Some(bad) = info.tasks.iter().find(|t| t.trim().is_empty() || t.len() > 128) {
-        return Err(format!("plugin {} declares an invalid task name {bad:?}", info.name));
+    if let Some(bad) = info
+        .tasks
+        .iter()
+        .find(|t| t.trim().is_empty() || t.len() > 128)
+    {
+        return Err(format!(
+            "plugin {} declares an invalid task name {bad:?}",
+            info.name
+        ));
     }
     Ok(())
 }

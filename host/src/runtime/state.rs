@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::capabilities::log::LogCtx;
 use crate::capabilities::progress::ProgressCtx;

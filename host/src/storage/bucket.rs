@@ -82,7 +82,12 @@ impl Bucket {
     }
 
     /// Reads up to `length` bytes from `offset`; past the end, the bytes that exist.
-    pub async fn get_range(&self, key: &ObjectKey, offset: u64, length: u64) -> Result<Bytes, StorageError> {
+    pub async fn get_range(
+        &self,
+        key: &ObjectKey,
+        offset: u64,
+        length: u64,
+    ) -> Result<Bytes, StorageError> {
         let path = self.path(key)?;
         if length == 0 {
             self.head(key).await?;
@@ -91,7 +96,9 @@ impl Bucket {
         let end = offset.saturating_add(length);
         match self.store.get_range(&path, offset..end).await {
             Ok(bytes) => Ok(bytes),
-            Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound(key.to_string())),
+            Err(object_store::Error::NotFound { .. }) => {
+                Err(StorageError::NotFound(key.to_string()))
+            }
             Err(error) => {
                 // A range that starts at or past the end is an error for object_store; the
                 // contract says it reads nothing.
@@ -141,7 +148,11 @@ impl Bucket {
 
     /// Lists the objects whose keys start with `prefix` (as text, not only whole segments),
     /// sorted by key, at most `max_entries`.
-    pub async fn list(&self, prefix: Option<&ObjectKey>, max_entries: usize) -> Result<Vec<ObjectInfo>, StorageError> {
+    pub async fn list(
+        &self,
+        prefix: Option<&ObjectKey>,
+        max_entries: usize,
+    ) -> Result<Vec<ObjectInfo>, StorageError> {
         let prefix_text = prefix.map(ObjectKey::as_str).unwrap_or("");
         // object_store lists whole folders; list the folder the prefix is in, then filter.
         let folder = match prefix_text.rfind('/') {
@@ -149,7 +160,11 @@ impl Bucket {
             None => self.root.clone(),
         };
         let root_text = self.root.as_ref();
-        let strip = if root_text.is_empty() { 0 } else { root_text.len() + 1 };
+        let strip = if root_text.is_empty() {
+            0
+        } else {
+            root_text.len() + 1
+        };
         let listing: Vec<object_store::ObjectMeta> = self
             .store
             .list(Some(&folder))
@@ -188,7 +203,8 @@ impl Bucket {
         } else {
             format!("{root}/{relative}")
         };
-        Path::parse(&full).map_err(|e| map_store_error(relative, object_store::Error::InvalidPath { source: e }))
+        Path::parse(&full)
+            .map_err(|e| map_store_error(relative, object_store::Error::InvalidPath { source: e }))
     }
 }
 

@@ -26,7 +26,10 @@ pub(crate) async fn check_backend(backend: Arc<dyn StorageBackend>) {
 async fn round_trip_and_overwrite(backend: &dyn StorageBackend) {
     let b = backend.bucket("conformance-a").unwrap();
     b.put(&key("x/y.bin"), vec![1, 2, 3].into()).await.unwrap();
-    assert_eq!(b.get(&key("x/y.bin"), 100).await.unwrap().as_ref(), &[1, 2, 3]);
+    assert_eq!(
+        b.get(&key("x/y.bin"), 100).await.unwrap().as_ref(),
+        &[1, 2, 3]
+    );
     b.put(&key("x/y.bin"), vec![4].into()).await.unwrap();
     assert_eq!(b.get(&key("x/y.bin"), 100).await.unwrap().as_ref(), &[4]);
     let info = b.head(&key("x/y.bin")).await.unwrap();
@@ -39,17 +42,31 @@ async fn round_trip_and_overwrite(backend: &dyn StorageBackend) {
 async fn missing_objects_are_not_found(backend: &dyn StorageBackend) {
     let b = backend.bucket("conformance-missing").unwrap();
     let missing = key("nope/none");
-    assert!(matches!(b.get(&missing, 10).await, Err(StorageError::NotFound(_))));
-    assert!(matches!(b.head(&missing).await, Err(StorageError::NotFound(_))));
-    assert!(matches!(b.get_range(&missing, 0, 4).await, Err(StorageError::NotFound(_))));
-    assert!(matches!(b.get_range(&missing, 0, 0).await, Err(StorageError::NotFound(_))));
+    assert!(matches!(
+        b.get(&missing, 10).await,
+        Err(StorageError::NotFound(_))
+    ));
+    assert!(matches!(
+        b.head(&missing).await,
+        Err(StorageError::NotFound(_))
+    ));
+    assert!(matches!(
+        b.get_range(&missing, 0, 4).await,
+        Err(StorageError::NotFound(_))
+    ));
+    assert!(matches!(
+        b.get_range(&missing, 0, 0).await,
+        Err(StorageError::NotFound(_))
+    ));
     assert_eq!(b.list(None, 10).await.unwrap(), vec![]);
 }
 
 async fn ranges_clamp_at_the_end(backend: &dyn StorageBackend) {
     let b = backend.bucket("conformance-range").unwrap();
     let k = key("r");
-    b.put(&k, (0u8..10).collect::<Vec<_>>().into()).await.unwrap();
+    b.put(&k, (0u8..10).collect::<Vec<_>>().into())
+        .await
+        .unwrap();
     assert_eq!(b.get_range(&k, 2, 3).await.unwrap().as_ref(), &[2, 3, 4]);
     assert_eq!(b.get_range(&k, 8, 100).await.unwrap().as_ref(), &[8, 9]);
     assert!(b.get_range(&k, 10, 5).await.unwrap().is_empty());
@@ -61,7 +78,10 @@ async fn ranges_clamp_at_the_end(backend: &dyn StorageBackend) {
 async fn reads_over_the_limit_are_too_large(backend: &dyn StorageBackend) {
     let b = backend.bucket("conformance-limit").unwrap();
     b.put(&key("big"), vec![0; 100].into()).await.unwrap();
-    assert!(matches!(b.get(&key("big"), 99).await, Err(StorageError::TooLarge(_))));
+    assert!(matches!(
+        b.get(&key("big"), 99).await,
+        Err(StorageError::TooLarge(_))
+    ));
     assert_eq!(b.get(&key("big"), 100).await.unwrap().len(), 100);
 }
 
@@ -74,12 +94,21 @@ async fn listing_matches_text_prefixes(backend: &dyn StorageBackend) {
     let all = keys(b.list(None, 100).await.unwrap());
     assert_eq!(all, ["m/a1", "m/a2", "m/b1", "m/sub/a3", "n/a1", "top"]);
     let prefix = ObjectKey::parse_prefix("m/a").unwrap();
-    assert_eq!(keys(b.list(prefix.as_ref(), 100).await.unwrap()), ["m/a1", "m/a2"]);
+    assert_eq!(
+        keys(b.list(prefix.as_ref(), 100).await.unwrap()),
+        ["m/a1", "m/a2"]
+    );
     let folder = ObjectKey::parse_prefix("m/").unwrap();
-    assert_eq!(keys(b.list(folder.as_ref(), 100).await.unwrap()), ["m/a1", "m/a2", "m/b1", "m/sub/a3"]);
+    assert_eq!(
+        keys(b.list(folder.as_ref(), 100).await.unwrap()),
+        ["m/a1", "m/a2", "m/b1", "m/sub/a3"]
+    );
     let none = ObjectKey::parse_prefix("zz").unwrap();
     assert!(b.list(none.as_ref(), 100).await.unwrap().is_empty());
-    assert!(matches!(b.list(None, 5).await, Err(StorageError::TooLarge(_))));
+    assert!(matches!(
+        b.list(None, 5).await,
+        Err(StorageError::TooLarge(_))
+    ));
 }
 
 async fn scopes_and_buckets_are_isolated(backend: &dyn StorageBackend) {
@@ -87,12 +116,27 @@ async fn scopes_and_buckets_are_isolated(backend: &dyn StorageBackend) {
     let e1 = experiments.within("e1").unwrap();
     let e2 = experiments.within("e2").unwrap();
     e1.put(&key("data"), vec![1].into()).await.unwrap();
-    assert!(matches!(e2.get(&key("data"), 10).await, Err(StorageError::NotFound(_))));
-    assert_eq!(experiments.get(&key("e1/data"), 10).await.unwrap().as_ref(), &[1]);
-    let listed: Vec<String> = e1.list(None, 10).await.unwrap().into_iter().map(|i| i.key).collect();
+    assert!(matches!(
+        e2.get(&key("data"), 10).await,
+        Err(StorageError::NotFound(_))
+    ));
+    assert_eq!(
+        experiments.get(&key("e1/data"), 10).await.unwrap().as_ref(),
+        &[1]
+    );
+    let listed: Vec<String> = e1
+        .list(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.key)
+        .collect();
     assert_eq!(listed, ["data"]);
     let other = backend.bucket("conformance-other").unwrap();
-    assert!(matches!(other.get(&key("e1/data"), 10).await, Err(StorageError::NotFound(_))));
+    assert!(matches!(
+        other.get(&key("e1/data"), 10).await,
+        Err(StorageError::NotFound(_))
+    ));
     assert!(experiments.within("..").is_err());
     assert!(experiments.within("a/b").is_err());
 }
@@ -102,20 +146,39 @@ async fn delete_is_idempotent(backend: &dyn StorageBackend) {
     b.put(&key("d"), vec![1].into()).await.unwrap();
     b.delete(&key("d")).await.unwrap();
     b.delete(&key("d")).await.unwrap();
-    assert!(matches!(b.head(&key("d")).await, Err(StorageError::NotFound(_))));
+    assert!(matches!(
+        b.head(&key("d")).await,
+        Err(StorageError::NotFound(_))
+    ));
 }
 
 fn presigned_urls_name_the_object(backend: &dyn StorageBackend) {
     let k = key("p/q.json");
     let url = backend
-        .presign(PresignMethod::Get, "conformance-a", &k, Duration::from_secs(60))
+        .presign(
+            PresignMethod::Get,
+            "conformance-a",
+            &k,
+            Duration::from_secs(60),
+        )
         .unwrap();
     assert!(url.path().ends_with("/conformance-a/p/q.json"), "{url}");
     if let Some(signer) = backend.host_signer() {
-        let q = |n: &str| url.query_pairs().find(|(k, _)| k == n).map(|(_, v)| v.into_owned()).unwrap();
+        let q = |n: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.into_owned())
+                .unwrap()
+        };
         let expires: u64 = q("expires").parse().unwrap();
         signer
-            .verify(PresignMethod::Get, "conformance-a", &k, expires, &q("signature"))
+            .verify(
+                PresignMethod::Get,
+                "conformance-a",
+                &k,
+                expires,
+                &q("signature"),
+            )
             .unwrap();
     }
 }

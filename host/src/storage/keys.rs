@@ -113,7 +113,10 @@ fn check_plain(key: &str, original: &str) -> Result<(), InvalidKey> {
         return Err(invalid(original, "a key has at most 1024 bytes"));
     }
     if key.starts_with('/') {
-        return Err(invalid(original, "a key must be relative, not start with `/`"));
+        return Err(invalid(
+            original,
+            "a key must be relative, not start with `/`",
+        ));
     }
     if key.contains('\\') {
         return Err(invalid(original, "a key cannot contain `\\`"));
@@ -123,8 +126,18 @@ fn check_plain(key: &str, original: &str) -> Result<(), InvalidKey> {
     }
     for segment in key.split('/') {
         match segment {
-            "" => return Err(invalid(original, "a key cannot have empty segments (`//` or a trailing `/`)")),
-            "." | ".." => return Err(invalid(original, "a key cannot contain `.` or `..` segments")),
+            "" => {
+                return Err(invalid(
+                    original,
+                    "a key cannot have empty segments (`//` or a trailing `/`)",
+                ));
+            }
+            "." | ".." => {
+                return Err(invalid(
+                    original,
+                    "a key cannot contain `.` or `..` segments",
+                ));
+            }
             _ => {}
         }
     }
@@ -144,17 +157,45 @@ mod tests {
 
     #[test]
     fn plain_relative_keys_are_accepted() {
-        for key in ["a", "a/b/c.json", "x..y", "experiments-1/é.txt", "a.b/c-d_e"] {
-            assert_eq!(ObjectKey::parse(key).map(|k| k.0), Ok(key.to_owned()), "{key}");
+        for key in [
+            "a",
+            "a/b/c.json",
+            "x..y",
+            "experiments-1/é.txt",
+            "a.b/c-d_e",
+        ] {
+            assert_eq!(
+                ObjectKey::parse(key).map(|k| k.0),
+                Ok(key.to_owned()),
+                "{key}"
+            );
         }
     }
 
     #[test]
     fn traversal_in_every_spelling_is_refused() {
         for key in [
-            "", "/etc/passwd", "../x", "a/../../x", "a/./b", ".", "..", "a//b", "a/", "..\\x",
-            "a\\b", "%2e%2e/x", "%2E%2E/x", "..%2fx", "%252e%252e/x", "a%2f..%2fb", "%2fetc",
-            "a\0b", "a\nb", "%00", "%ff%fe",
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/./b",
+            ".",
+            "..",
+            "a//b",
+            "a/",
+            "..\\x",
+            "a\\b",
+            "%2e%2e/x",
+            "%2E%2E/x",
+            "..%2fx",
+            "%252e%252e/x",
+            "a%2f..%2fb",
+            "%2fetc",
+            "a\0b",
+            "a\nb",
+            "%00",
+            "%ff%fe",
         ] {
             assert!(ObjectKey::parse(key).is_err(), "{key:?} must be refused");
         }
@@ -172,10 +213,25 @@ mod tests {
 
     #[test]
     fn bucket_names_follow_the_s3_rules() {
-        for ok in ["experiments", "biomage-source-originals", "a1", "results.v2"] {
+        for ok in [
+            "experiments",
+            "biomage-source-originals",
+            "a1",
+            "results.v2",
+        ] {
             assert!(check_bucket_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "A", "-a", "a-", ".a", "a..b", "a/b", "a_b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "A",
+            "-a",
+            "a-",
+            ".a",
+            "a..b",
+            "a/b",
+            "a_b",
+            &"a".repeat(64),
+        ] {
             assert!(check_bucket_name(bad).is_err(), "{bad}");
         }
     }

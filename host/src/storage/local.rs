@@ -22,12 +22,22 @@ pub struct LocalStorage {
 
 impl LocalStorage {
     /// Opens (creating it if needed) the folder `root`.
-    pub fn open(root: &FsPath, public_url: Url, presign_key: Vec<u8>) -> Result<Self, StorageError> {
+    pub fn open(
+        root: &FsPath,
+        public_url: Url,
+        presign_key: Vec<u8>,
+    ) -> Result<Self, StorageError> {
         std::fs::create_dir_all(root).map_err(|e| {
-            StorageError::Unavailable(format!("cannot create the storage folder {}: {e}", root.display()))
+            StorageError::Unavailable(format!(
+                "cannot create the storage folder {}: {e}",
+                root.display()
+            ))
         })?;
         let root = root.canonicalize().map_err(|e| {
-            StorageError::Unavailable(format!("cannot open the storage folder {}: {e}", root.display()))
+            StorageError::Unavailable(format!(
+                "cannot open the storage folder {}: {e}",
+                root.display()
+            ))
         })?;
         let store = LocalFileSystem::new_with_prefix(&root)
             .map_err(|e| StorageError::Unavailable(format!("{}: {e}", root.display())))?

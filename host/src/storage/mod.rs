@@ -130,7 +130,11 @@ impl StorageLocation {
     }
 
     /// Opens the backend; presigned URLs point at `public_url` and are signed with `key`.
-    pub fn open(&self, public_url: Url, key: Vec<u8>) -> Result<Arc<dyn StorageBackend>, StorageError> {
+    pub fn open(
+        &self,
+        public_url: Url,
+        key: Vec<u8>,
+    ) -> Result<Arc<dyn StorageBackend>, StorageError> {
         Ok(match self {
             Self::Local(path) => Arc::new(LocalStorage::open(path, public_url, key)?),
             Self::Memory => Arc::new(MemoryStorage::new(public_url, key)),

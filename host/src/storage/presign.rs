@@ -73,7 +73,13 @@ impl HmacSigner {
     }
 
     /// A URL that allows `method` on `bucket/key` for `expires_in` (capped at [`MAX_EXPIRY`]).
-    pub fn sign(&self, method: PresignMethod, bucket: &str, key: &ObjectKey, expires_in: Duration) -> Url {
+    pub fn sign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &ObjectKey,
+        expires_in: Duration,
+    ) -> Url {
         let expires = unix_now().saturating_add(expires_in.min(MAX_EXPIRY).as_secs());
         let signature = hex::encode(self.mac(method, bucket, key.as_str(), expires));
         let mut path = self.base_url.path().trim_end_matches('/').to_owned();
@@ -165,7 +171,10 @@ mod tests {
         assert_eq!(url.path(), "/v1/storage/results/a%20b/c.json");
         let expires: u64 = query(&url, "expires").parse().unwrap();
         let sig = query(&url, "signature");
-        assert_eq!(s.verify(PresignMethod::Get, "results", &key, expires, &sig), Ok(()));
+        assert_eq!(
+            s.verify(PresignMethod::Get, "results", &key, expires, &sig),
+            Ok(())
+        );
     }
 
     #[test]
@@ -177,11 +186,26 @@ mod tests {
         let sig = query(&url, "signature");
         let other = ObjectKey::parse("y").unwrap();
         let bad = Err(PresignError::BadSignature);
-        assert_eq!(s.verify(PresignMethod::Get, "results", &other, expires, &sig), bad);
-        assert_eq!(s.verify(PresignMethod::Put, "results", &key, expires, &sig), bad);
-        assert_eq!(s.verify(PresignMethod::Get, "results", &key, expires + 1, &sig), bad);
-        assert_eq!(signer(b"other").verify(PresignMethod::Get, "results", &key, expires, &sig), bad);
-        assert_eq!(s.verify(PresignMethod::Get, "results", &key, expires, "zz"), bad);
+        assert_eq!(
+            s.verify(PresignMethod::Get, "results", &other, expires, &sig),
+            bad
+        );
+        assert_eq!(
+            s.verify(PresignMethod::Put, "results", &key, expires, &sig),
+            bad
+        );
+        assert_eq!(
+            s.verify(PresignMethod::Get, "results", &key, expires + 1, &sig),
+            bad
+        );
+        assert_eq!(
+            signer(b"other").verify(PresignMethod::Get, "results", &key, expires, &sig),
+            bad
+        );
+        assert_eq!(
+            s.verify(PresignMethod::Get, "results", &key, expires, "zz"),
+            bad
+        );
     }
 
     #[test]
@@ -190,6 +214,9 @@ mod tests {
         let key = ObjectKey::parse("x").unwrap();
         let expires = unix_now() - 10;
         let sig = hex::encode(s.mac(PresignMethod::Get, "b", "x", expires));
-        assert_eq!(s.verify(PresignMethod::Get, "b", &key, expires, &sig), Err(PresignError::Expired));
+        assert_eq!(
+            s.verify(PresignMethod::Get, "b", &key, expires, &sig),
+            Err(PresignError::Expired)
+        );
     }
 }

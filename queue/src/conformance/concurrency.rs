@@ -30,7 +30,10 @@ pub async fn concurrent_claimers_each_task_succeeds_once(
             let mut done: Vec<String> = Vec::new();
             let mut idle_rounds = 0;
             while idle_rounds < 3 && Instant::now() < deadline {
-                let leases = queue.claim(&request).await.unwrap_or_else(|error| panic!("{worker}: claim: {error}"));
+                let leases = queue
+                    .claim(&request)
+                    .await
+                    .unwrap_or_else(|error| panic!("{worker}: claim: {error}"));
                 if leases.is_empty() {
                     idle_rounds += 1;
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -46,7 +49,9 @@ pub async fn concurrent_claimers_each_task_succeeds_once(
                         queue
                             .complete(&lease.uuid, &lease.token, result)
                             .await
-                            .unwrap_or_else(|error| panic!("{worker}: complete {}: {error}", lease.uuid));
+                            .unwrap_or_else(|error| {
+                                panic!("{worker}: complete {}: {error}", lease.uuid)
+                            });
                         done.push(lease.uuid);
                     }
                 } else {
@@ -62,7 +67,11 @@ pub async fn concurrent_claimers_each_task_succeeds_once(
                         .complete_many(completions)
                         .await
                         .unwrap_or_else(|error| panic!("{worker}: complete_many: {error}"));
-                    assert!(report.lease_lost.is_empty(), "{worker}: lost {:?}", report.lease_lost);
+                    assert!(
+                        report.lease_lost.is_empty(),
+                        "{worker}: lost {:?}",
+                        report.lease_lost
+                    );
                     done.extend(leases.into_iter().map(|lease| lease.uuid));
                 }
             }
@@ -71,18 +80,35 @@ pub async fn concurrent_claimers_each_task_succeeds_once(
     }
     let mut completions: HashMap<String, usize> = HashMap::new();
     for handle in running {
-        for uuid in handle.await.unwrap_or_else(|error| panic!("a claimer failed: {error}")) {
+        for uuid in handle
+            .await
+            .unwrap_or_else(|error| panic!("a claimer failed: {error}"))
+        {
             *completions.entry(uuid).or_default() += 1;
         }
     }
-    let twice: Vec<_> = completions.iter().filter(|(_, count)| **count > 1).collect();
-    assert!(twice.is_empty(), "tasks completed more than once: {twice:?}");
+    let twice: Vec<_> = completions
+        .iter()
+        .filter(|(_, count)| **count > 1)
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "tasks completed more than once: {twice:?}"
+    );
     assert_eq!(completions.len(), tasks, "every task completed");
     for uuid in &uuids {
         assert!(completions.contains_key(uuid), "{uuid} never completed");
     }
     let counts = first.counts().await.expect("counts");
-    let succeeded: u64 = counts.iter().filter(|count| count.state == TaskState::Succeeded).map(|count| count.count).sum();
+    let succeeded: u64 = counts
+        .iter()
+        .filter(|count| count.state == TaskState::Succeeded)
+        .map(|count| count.count)
+        .sum();
     let total: u64 = counts.iter().map(|count| count.count).sum();
-    assert_eq!((succeeded, total), (tasks as u64, tasks as u64), "all succeeded, nothing else: {counts:?}");
+    assert_eq!(
+        (succeeded, total),
+        (tasks as u64, tasks as u64),
+        "all succeeded, nothing else: {counts:?}"
+    );
 }

@@ -48,7 +48,10 @@ pub struct Case {
 
 macro_rules! case {
     ($module:ident :: $name:ident) => {
-        Case { name: stringify!($name), run: |factory| Box::pin($module::$name(factory)) }
+        Case {
+            name: stringify!($name),
+            run: |factory| Box::pin($module::$name(factory)),
+        }
     };
 }
 
@@ -110,7 +113,11 @@ pub async fn run_all(factory: Arc<dyn QueueFactory>, parallelism: usize) -> Resu
                     Ok(payload) => payload
                         .downcast_ref::<String>()
                         .cloned()
-                        .or_else(|| payload.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+                        .or_else(|| {
+                            payload
+                                .downcast_ref::<&str>()
+                                .map(|text| (*text).to_owned())
+                        })
                         .unwrap_or_else(|| "panicked".to_owned()),
                     Err(error) => error.to_string(),
                 };
@@ -122,13 +129,21 @@ pub async fn run_all(factory: Arc<dyn QueueFactory>, parallelism: usize) -> Resu
     if failures.is_empty() {
         Ok(total)
     } else {
-        Err(format!("{} of {total} conformance cases failed:\n{}", failures.len(), failures.join("\n")))
+        Err(format!(
+            "{} of {total} conformance cases failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        ))
     }
 }
 
 /// Settings for cases: immediate retries, a minute of worker liveness.
 pub(crate) fn quick() -> QueueConfig {
-    QueueConfig { retry: RetryPolicy::IMMEDIATE, worker_ttl: Duration::from_secs(60), reap_batch: 500 }
+    QueueConfig {
+        retry: RetryPolicy::IMMEDIATE,
+        worker_ttl: Duration::from_secs(60),
+        reap_batch: 500,
+    }
 }
 
 /// A lease long enough never to expire during a case.
@@ -145,7 +160,12 @@ pub(crate) fn task(uuid: &str, name: &str) -> NewTask {
 }
 
 /// Submits `count` tasks `<prefix>-<i>` of `name`; returns their uuids.
-pub(crate) async fn submit_many(queue: &dyn TaskQueue, prefix: &str, name: &str, count: usize) -> Vec<String> {
+pub(crate) async fn submit_many(
+    queue: &dyn TaskQueue,
+    prefix: &str,
+    name: &str,
+    count: usize,
+) -> Vec<String> {
     let uuids: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
     let report = queue
         .submit(uuids.iter().map(|uuid| task(uuid, name)).collect())
@@ -156,7 +176,13 @@ pub(crate) async fn submit_many(queue: &dyn TaskQueue, prefix: &str, name: &str,
 }
 
 /// Claims for `worker` with no caps.
-pub(crate) async fn claim(queue: &dyn TaskQueue, worker: &str, names: &[&str], limit: u32, lease_for: Duration) -> Vec<Lease> {
+pub(crate) async fn claim(
+    queue: &dyn TaskQueue,
+    worker: &str,
+    names: &[&str],
+    limit: u32,
+    lease_for: Duration,
+) -> Vec<Lease> {
     queue
         .claim(&ClaimRequest::new(worker, names, limit, lease_for))
         .await

@@ -8,7 +8,8 @@ use sqlx::Row;
 use super::{BACKEND, PostgresQueue, rows};
 use crate::error::{QueueError, db};
 use crate::types::{
-    CancelOutcome, NewTask, Page, PageRequest, RedriveTarget, StateCount, SubmitReport, TaskRecord, TaskState,
+    CancelOutcome, NewTask, Page, PageRequest, RedriveTarget, StateCount, SubmitReport, TaskRecord,
+    TaskState,
 };
 use crate::validate;
 
@@ -16,10 +17,16 @@ use crate::validate;
 const SUBMIT_CHUNK: usize = 1000;
 
 impl PostgresQueue {
-    pub(super) async fn submit_tasks(&self, tasks: Vec<NewTask>) -> Result<SubmitReport, QueueError> {
+    pub(super) async fn submit_tasks(
+        &self,
+        tasks: Vec<NewTask>,
+    ) -> Result<SubmitReport, QueueError> {
         validate::new_tasks(&tasks)?;
         let (tasks, repeated) = validate::first_occurrences(tasks);
-        let mut report = SubmitReport { inserted: Vec::with_capacity(tasks.len()), duplicates: repeated };
+        let mut report = SubmitReport {
+            inserted: Vec::with_capacity(tasks.len()),
+            duplicates: repeated,
+        };
         if tasks.is_empty() {
             return Ok(report);
         }
@@ -29,21 +36,28 @@ impl PostgresQueue {
             let names: Vec<&str> = chunk.iter().map(|task| task.name.as_str()).collect();
             let envelopes: Vec<&str> = chunk.iter().map(|task| task.envelope.as_str()).collect();
             let priorities: Vec<i32> = chunk.iter().map(|task| task.priority).collect();
-            let attempts: Vec<i32> =
-                chunk.iter().map(|task| i32::try_from(task.max_attempts).unwrap_or(i32::MAX)).collect();
-            let run_after: Vec<Option<DateTime<Utc>>> = chunk.iter().map(|task| task.run_after).collect();
-            let different: Vec<bool> = chunk.iter().map(|task| task.retry_on_different_worker).collect();
-            let inserted: Vec<String> = sqlx::query_scalar(include_str!("queries/insert_tasks.sql"))
-                .bind(&uuids)
-                .bind(&names)
-                .bind(&envelopes)
-                .bind(&priorities)
-                .bind(&attempts)
-                .bind(&run_after)
-                .bind(&different)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db(BACKEND, "submit"))?;
+            let attempts: Vec<i32> = chunk
+                .iter()
+                .map(|task| i32::try_from(task.max_attempts).unwrap_or(i32::MAX))
+                .collect();
+            let run_after: Vec<Option<DateTime<Utc>>> =
+                chunk.iter().map(|task| task.run_after).collect();
+            let different: Vec<bool> = chunk
+                .iter()
+                .map(|task| task.retry_on_different_worker)
+                .collect();
+            let inserted: Vec<String> =
+                sqlx::query_scalar(include_str!("queries/insert_tasks.sql"))
+                    .bind(&uuids)
+                    .bind(&names)
+                    .bind(&envelopes)
+                    .bind(&priorities)
+                    .bind(&attempts)
+                    .bind(&run_after)
+                    .bind(&different)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db(BACKEND, "submit"))?;
             let inserted: HashSet<String> = inserted.into_iter().collect();
             for task in chunk {
                 if inserted.contains(&task.uuid) {
@@ -93,7 +107,10 @@ impl PostgresQueue {
             .fetch_all(&self.pool)
             .await
             .map_err(db(BACKEND, "dead_letters"))?;
-        let tasks = found.iter().map(rows::record).collect::<Result<Vec<_>, _>>()?;
+        let tasks = found
+            .iter()
+            .map(rows::record)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if i64::try_from(tasks.len()).unwrap_or(i64::MAX) >= limit && limit > 0 {
             tasks.last().map(|task| task.seq)
         } else {
@@ -113,7 +130,10 @@ impl PostgresQueue {
                     .map_err(db(BACKEND, "redrive"))?;
                 if done.rows_affected() == 0 {
                     return Err(match rows::state_of(&mut tx, uuid).await? {
-                        Some(state) => QueueError::NotDead { uuid: uuid.clone(), state },
+                        Some(state) => QueueError::NotDead {
+                            uuid: uuid.clone(),
+                            state,
+                        },
                         None => QueueError::NotFound(uuid.clone()),
                     });
                 }

@@ -24,8 +24,13 @@ impl ListenTask {
             .fetch_one(pool)
             .await
             .map_err(db(BACKEND, "naming the notification channel"))?;
-        let mut listener = PgListener::connect_with(pool).await.map_err(db(BACKEND, "LISTEN: connecting"))?;
-        listener.listen(&channel).await.map_err(db(BACKEND, "LISTEN"))?;
+        let mut listener = PgListener::connect_with(pool)
+            .await
+            .map_err(db(BACKEND, "LISTEN: connecting"))?;
+        listener
+            .listen(&channel)
+            .await
+            .map_err(db(BACKEND, "LISTEN"))?;
         let handle = tokio::spawn(forward(listener, signal));
         Ok(Self { handle })
     }
@@ -44,7 +49,10 @@ async fn forward(mut listener: PgListener, signal: Arc<WorkSignal>) {
             Ok(None) => {
                 // The connection was lost and re-established: notifications may have been
                 // missed, so let the waiters look.
-                tracing::warn!(backend = BACKEND, "queue LISTEN connection lost; reconnected");
+                tracing::warn!(
+                    backend = BACKEND,
+                    "queue LISTEN connection lost; reconnected"
+                );
                 signal.wake();
             }
             Err(sqlx::Error::PoolClosed) => return,

@@ -39,8 +39,11 @@ use crate::types::{
 const BACKEND: &str = "postgres";
 
 /// The migrations, in order. Additive only: add a file, never edit one.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "create tasks", include_str!("migrations/0001_create_tasks.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "create tasks",
+    include_str!("migrations/0001_create_tasks.sql"),
+)];
 
 /// Options of the PostgreSQL backend.
 #[derive(Debug, Clone)]
@@ -56,7 +59,11 @@ pub struct PostgresOptions {
 impl PostgresOptions {
     /// Defaults: 8 connections, the default schema.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 8, search_path: None }
+        Self {
+            url: url.into(),
+            max_connections: 8,
+            search_path: None,
+        }
     }
 }
 
@@ -71,8 +78,14 @@ pub struct PostgresQueue {
 
 impl PostgresQueue {
     /// Connects, applies the migrations and starts listening for work.
-    pub async fn connect(options: PostgresOptions, config: QueueConfig) -> Result<Self, QueueError> {
-        let mut connect: PgConnectOptions = options.url.parse().map_err(db(BACKEND, "parsing the URL"))?;
+    pub async fn connect(
+        options: PostgresOptions,
+        config: QueueConfig,
+    ) -> Result<Self, QueueError> {
+        let mut connect: PgConnectOptions = options
+            .url
+            .parse()
+            .map_err(db(BACKEND, "parsing the URL"))?;
         if let Some(schema) = &options.search_path {
             connect = connect.options([("search_path", schema.as_str())]);
         }
@@ -81,10 +94,21 @@ impl PostgresQueue {
             .connect_with(connect)
             .await
             .map_err(db(BACKEND, "connecting"))?;
-        migrator().run(&pool).await.map_err(|source| QueueError::Migrate { backend: BACKEND, source })?;
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|source| QueueError::Migrate {
+                backend: BACKEND,
+                source,
+            })?;
         let signal = Arc::new(WorkSignal::default());
         let listener = listen::ListenTask::start(&pool, Arc::clone(&signal)).await?;
-        Ok(Self { pool, config, signal, _listener: Arc::new(listener) })
+        Ok(Self {
+            pool,
+            config,
+            signal,
+            _listener: Arc::new(listener),
+        })
     }
 
     /// Wakes listeners of this queue (after its transaction committed).
@@ -96,7 +120,10 @@ impl PostgresQueue {
         Ok(())
     }
 
-    async fn begin(&self, step: &'static str) -> Result<Transaction<'static, Postgres>, QueueError> {
+    async fn begin(
+        &self,
+        step: &'static str,
+    ) -> Result<Transaction<'static, Postgres>, QueueError> {
         self.pool.begin().await.map_err(db(BACKEND, step))
     }
 
@@ -132,7 +159,10 @@ fn millis_f64(duration: Duration) -> f64 {
 /// The error of a fenced call that changed nothing: the task's state now, or not found.
 async fn lease_lost(conn: &mut PgConnection, uuid: &str) -> QueueError {
     match rows::state_of(conn, uuid).await {
-        Ok(Some(state)) => QueueError::LeaseLost { uuid: uuid.to_owned(), state },
+        Ok(Some(state)) => QueueError::LeaseLost {
+            uuid: uuid.to_owned(),
+            state,
+        },
         Ok(None) => QueueError::NotFound(uuid.to_owned()),
         Err(error) => error,
     }
@@ -152,19 +182,37 @@ impl TaskQueue for PostgresQueue {
         self.claim_tasks(request).await
     }
 
-    async fn heartbeat(&self, uuid: &str, token: &LeaseToken, lease_for: Duration) -> Result<Heartbeat, QueueError> {
+    async fn heartbeat(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        lease_for: Duration,
+    ) -> Result<Heartbeat, QueueError> {
         self.extend_lease(uuid, token, lease_for).await
     }
 
-    async fn complete(&self, uuid: &str, token: &LeaseToken, result: TaskResult) -> Result<(), QueueError> {
+    async fn complete(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        result: TaskResult,
+    ) -> Result<(), QueueError> {
         self.complete_task(uuid, token, result).await
     }
 
-    async fn complete_many(&self, completions: Vec<Completion>) -> Result<CompleteManyReport, QueueError> {
+    async fn complete_many(
+        &self,
+        completions: Vec<Completion>,
+    ) -> Result<CompleteManyReport, QueueError> {
         self.complete_tasks(completions).await
     }
 
-    async fn fail(&self, uuid: &str, token: &LeaseToken, failure: Failure) -> Result<FailOutcome, QueueError> {
+    async fn fail(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        failure: Failure,
+    ) -> Result<FailOutcome, QueueError> {
         self.fail_task(uuid, token, failure).await
     }
 

@@ -10,7 +10,11 @@ use crate::validate::result_from_columns;
 
 /// A `tasks` row as selected by `get_task.sql` and `dead_letters.sql`.
 pub(super) fn record(row: &PgRow) -> Result<TaskRecord, QueueError> {
-    let get = |error: sqlx::Error| QueueError::Database { backend: BACKEND, step: "reading a task", source: error };
+    let get = |error: sqlx::Error| QueueError::Database {
+        backend: BACKEND,
+        step: "reading a task",
+        source: error,
+    };
     let uuid: String = row.try_get("uuid").map_err(get)?;
     let state_text: String = row.try_get("state").map_err(get)?;
     let attempt: i32 = row.try_get("attempt").map_err(get)?;
@@ -26,7 +30,10 @@ pub(super) fn record(row: &PgRow) -> Result<TaskRecord, QueueError> {
         run_after: row.try_get("run_after").map_err(get)?,
         retry_on_different_worker: row.try_get("retry_on_different_worker").map_err(get)?,
         lease_owner: row.try_get("lease_owner").map_err(get)?,
-        lease_token: row.try_get::<Option<String>, _>("lease_token").map_err(get)?.map(LeaseToken),
+        lease_token: row
+            .try_get::<Option<String>, _>("lease_token")
+            .map_err(get)?
+            .map(LeaseToken),
         lease_expires_at: row.try_get("lease_expires_at").map_err(get)?,
         tried_by: row.try_get("tried_by").map_err(get)?,
         last_error: row.try_get("last_error").map_err(get)?,
@@ -44,15 +51,19 @@ pub(super) fn record(row: &PgRow) -> Result<TaskRecord, QueueError> {
 
 /// A state column read back.
 pub(super) fn state(uuid: &str, text: &str) -> Result<TaskState, QueueError> {
-    text.parse::<TaskState>().map_err(|error| QueueError::CorruptRow {
-        backend: BACKEND,
-        uuid: uuid.to_owned(),
-        reason: error.to_string(),
-    })
+    text.parse::<TaskState>()
+        .map_err(|error| QueueError::CorruptRow {
+            backend: BACKEND,
+            uuid: uuid.to_owned(),
+            reason: error.to_string(),
+        })
 }
 
 /// The state of a task, if it exists.
-pub(super) async fn state_of(conn: &mut PgConnection, uuid: &str) -> Result<Option<TaskState>, QueueError> {
+pub(super) async fn state_of(
+    conn: &mut PgConnection,
+    uuid: &str,
+) -> Result<Option<TaskState>, QueueError> {
     let text: Option<String> = sqlx::query_scalar(include_str!("queries/task_state.sql"))
         .bind(uuid)
         .fetch_optional(&mut *conn)

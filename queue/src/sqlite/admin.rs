@@ -5,16 +5,23 @@ use sqlx::Row;
 use super::{BACKEND, SqliteQueue, now_ms, rows};
 use crate::error::{QueueError, db};
 use crate::types::{
-    CancelOutcome, NewTask, Page, PageRequest, RedriveTarget, StateCount, SubmitReport, TaskRecord, TaskState,
+    CancelOutcome, NewTask, Page, PageRequest, RedriveTarget, StateCount, SubmitReport, TaskRecord,
+    TaskState,
 };
 use crate::validate;
 
 impl SqliteQueue {
-    pub(super) async fn submit_tasks(&self, tasks: Vec<NewTask>) -> Result<SubmitReport, QueueError> {
+    pub(super) async fn submit_tasks(
+        &self,
+        tasks: Vec<NewTask>,
+    ) -> Result<SubmitReport, QueueError> {
         validate::new_tasks(&tasks)?;
         let (tasks, repeated) = validate::first_occurrences(tasks);
         let now = now_ms();
-        let mut report = SubmitReport { inserted: Vec::with_capacity(tasks.len()), duplicates: repeated };
+        let mut report = SubmitReport {
+            inserted: Vec::with_capacity(tasks.len()),
+            duplicates: repeated,
+        };
         let mut tx = self.begin_write("submit").await?;
         for task in tasks {
             let run_after = task.run_after.map_or(now, |at| at.timestamp_millis());
@@ -78,7 +85,10 @@ impl SqliteQueue {
             .fetch_all(&self.read)
             .await
             .map_err(db(BACKEND, "dead_letters"))?;
-        let tasks = found.iter().map(rows::record).collect::<Result<Vec<_>, _>>()?;
+        let tasks = found
+            .iter()
+            .map(rows::record)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if i64::try_from(tasks.len()).unwrap_or(i64::MAX) >= limit && limit > 0 {
             tasks.last().map(|task| task.seq)
         } else {
@@ -100,7 +110,10 @@ impl SqliteQueue {
                     .map_err(db(BACKEND, "redrive"))?;
                 if done.rows_affected() == 0 {
                     return Err(match rows::state_of(&mut conn, uuid).await? {
-                        Some(state) => QueueError::NotDead { uuid: uuid.clone(), state },
+                        Some(state) => QueueError::NotDead {
+                            uuid: uuid.clone(),
+                            state,
+                        },
                         None => QueueError::NotFound(uuid.clone()),
                     });
                 }

@@ -1,22 +1,25 @@
 //! The worker side: claim, heartbeat, complete, fail, release, expire, and the reaper.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use sqlx::Row;
 
-use super::{BACKEND, SqliteQueue, lease_lost, new_token, now_ms, rows, time};
+use super::{BACKEND, SqliteQueue, lease_lost, now_ms, rows, time};
 use crate::config::millis;
 use crate::error::{QueueError, db};
 use crate::types::{
-    ClaimRequest, CompleteManyReport, Completion, FailOutcome, Failure, FailureKind, Heartbeat, Lease,
-    LeaseToken, ReapReport, TaskResult, TaskState,
+    ClaimRequest, CompleteManyReport, Completion, FailOutcome, Failure, FailureKind, Heartbeat,
+    Lease, LeaseToken, ReapReport, TaskResult, TaskState,
 };
 use crate::validate;
 
 impl SqliteQueue {
-    pub(super) async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Lease>, QueueError> {
+    pub(super) async fn claim_tasks(
+        &self,
+        request: &ClaimRequest,
+    ) -> Result<Vec<Lease>, QueueError> {
         let now = now_ms();
         let limit = i64::from(request.limit);
         let mut tx = self.begin_write("claim").await?;
@@ -70,36 +73,47 @@ impl SqliteQueue {
         }
         candidates.sort_by_key(|(id, priority, run_after)| (Reverse(*priority), *run_after, *id));
         candidates.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
-        let expires = now.saturating_add(millis(request.lease_for));
-        let mut leases = Vec::with_capacity(candidates.len());
-        for (id, _, _) in candidates {
-            let token = new_token();
-            let row = sqlx::query(include_str!("queries/lease_task.sql"))
-                .bind(id)
+        let mut leases: Vec<(i64, i64, Lease)> = Vec::with_capacity(candidates.len());
+        if !candidates.is_empty() {
+            let ids: Vec<i64> = candidates.iter().map(|(id, _, _)| *id).collect();
+            let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
+            let leased = sqlx::query(include_str!("queries/lease_tasks.sql"))
+                .bind(ids)
                 .bind(&request.worker)
-                .bind(token.as_str())
-                .bind(expires)
+                .bind(now.saturating_add(millis(request.lease_for)))
                 .bind(now)
-                .fetch_optional(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await
-                .map_err(db(BACKEND, "claim: leasing a task"))?;
-            let Some(row) = row else { continue };
-            let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "claim"))?;
-            let max_attempts: i64 = row.try_get("max_attempts").map_err(db(BACKEND, "claim"))?;
-            leases.push(Lease {
-                uuid: row.try_get("uuid").map_err(db(BACKEND, "claim"))?,
-                name: row.try_get("name").map_err(db(BACKEND, "claim"))?,
-                envelope: row.try_get("envelope").map_err(db(BACKEND, "claim"))?,
-                attempt: u32::try_from(attempt).unwrap_or(0),
-                max_attempts: u32::try_from(max_attempts).unwrap_or(0),
-                priority: row.try_get("priority").map_err(db(BACKEND, "claim"))?,
-                token,
-                worker: request.worker.clone(),
-                lease_expires_at: time(row.try_get("lease_expires_at").map_err(db(BACKEND, "claim"))?),
-            });
+                .map_err(db(BACKEND, "claim: leasing tasks"))?;
+            for row in leased {
+                let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "claim"))?;
+                let max_attempts: i64 =
+                    row.try_get("max_attempts").map_err(db(BACKEND, "claim"))?;
+                let lease = Lease {
+                    uuid: row.try_get("uuid").map_err(db(BACKEND, "claim"))?,
+                    name: row.try_get("name").map_err(db(BACKEND, "claim"))?,
+                    envelope: row.try_get("envelope").map_err(db(BACKEND, "claim"))?,
+                    attempt: u32::try_from(attempt).unwrap_or(0),
+                    max_attempts: u32::try_from(max_attempts).unwrap_or(0),
+                    priority: row.try_get("priority").map_err(db(BACKEND, "claim"))?,
+                    token: LeaseToken(row.try_get("lease_token").map_err(db(BACKEND, "claim"))?),
+                    worker: request.worker.clone(),
+                    lease_expires_at: time(
+                        row.try_get("lease_expires_at")
+                            .map_err(db(BACKEND, "claim"))?,
+                    ),
+                };
+                leases.push((
+                    row.try_get("id").map_err(db(BACKEND, "claim"))?,
+                    row.try_get("run_after").map_err(db(BACKEND, "claim"))?,
+                    lease,
+                ));
+            }
         }
         tx.commit().await.map_err(db(BACKEND, "claim: commit"))?;
-        Ok(leases)
+        // UPDATE ... RETURNING has no order: restore the claim order.
+        leases.sort_by_key(|(id, run_after, lease)| (Reverse(lease.priority), *run_after, *id));
+        Ok(leases.into_iter().map(|(_, _, lease)| lease).collect())
     }
 
     pub(super) async fn extend_lease(
@@ -109,7 +123,11 @@ impl SqliteQueue {
         lease_for: Duration,
     ) -> Result<Heartbeat, QueueError> {
         let now = now_ms();
-        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "heartbeat"))?;
+        let mut conn = self
+            .write
+            .acquire()
+            .await
+            .map_err(db(BACKEND, "heartbeat"))?;
         let row = sqlx::query(include_str!("queries/heartbeat.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -120,17 +138,31 @@ impl SqliteQueue {
             .map_err(db(BACKEND, "heartbeat"))?;
         match row {
             Some(row) => Ok(Heartbeat {
-                lease_expires_at: time(row.try_get("lease_expires_at").map_err(db(BACKEND, "heartbeat"))?),
-                cancel_requested: row.try_get("cancel_requested").map_err(db(BACKEND, "heartbeat"))?,
+                lease_expires_at: time(
+                    row.try_get("lease_expires_at")
+                        .map_err(db(BACKEND, "heartbeat"))?,
+                ),
+                cancel_requested: row
+                    .try_get("cancel_requested")
+                    .map_err(db(BACKEND, "heartbeat"))?,
             }),
             None => Err(lease_lost(&mut conn, uuid).await),
         }
     }
 
-    pub(super) async fn complete_task(&self, uuid: &str, token: &LeaseToken, result: TaskResult) -> Result<(), QueueError> {
+    pub(super) async fn complete_task(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        result: TaskResult,
+    ) -> Result<(), QueueError> {
         validate::result(uuid, &result)?;
         let (json, key) = validate::result_columns(Some(&result));
-        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "complete"))?;
+        let mut conn = self
+            .write
+            .acquire()
+            .await
+            .map_err(db(BACKEND, "complete"))?;
         let done = sqlx::query(include_str!("queries/complete.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -146,35 +178,55 @@ impl SqliteQueue {
         Ok(())
     }
 
-    pub(super) async fn complete_tasks(&self, completions: Vec<Completion>) -> Result<CompleteManyReport, QueueError> {
+    pub(super) async fn complete_tasks(
+        &self,
+        completions: Vec<Completion>,
+    ) -> Result<CompleteManyReport, QueueError> {
         for completion in &completions {
             validate::result(&completion.uuid, &completion.result)?;
         }
-        let now = now_ms();
+        if completions.is_empty() {
+            return Ok(CompleteManyReport::default());
+        }
+        let items: Vec<(&str, &str, Option<&str>, Option<&str>)> = completions
+            .iter()
+            .map(|completion| {
+                let (json, key) = validate::result_columns(Some(&completion.result));
+                (
+                    completion.uuid.as_str(),
+                    completion.token.as_str(),
+                    json,
+                    key,
+                )
+            })
+            .collect();
+        let items = serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned());
+        // One statement: atomic on its own, no explicit transaction needed.
+        let done: Vec<String> = sqlx::query_scalar(include_str!("queries/complete_many.sql"))
+            .bind(items)
+            .bind(now_ms())
+            .fetch_all(&self.write)
+            .await
+            .map_err(db(BACKEND, "complete_many"))?;
+        let mut completed: HashSet<String> = done.into_iter().collect();
         let mut report = CompleteManyReport::default();
-        let mut tx = self.begin_write("complete_many").await?;
         for completion in completions {
-            let (json, key) = validate::result_columns(Some(&completion.result));
-            let done = sqlx::query(include_str!("queries/complete.sql"))
-                .bind(&completion.uuid)
-                .bind(completion.token.as_str())
-                .bind(json)
-                .bind(key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(db(BACKEND, "complete_many"))?;
-            if done.rows_affected() == 0 {
-                report.lease_lost.push(completion.uuid);
-            } else {
+            // A uuid listed twice completes once; the repeat is reported lost.
+            if completed.remove(&completion.uuid) {
                 report.completed += 1;
+            } else {
+                report.lease_lost.push(completion.uuid);
             }
         }
-        tx.commit().await.map_err(db(BACKEND, "complete_many: commit"))?;
         Ok(report)
     }
 
-    pub(super) async fn fail_task(&self, uuid: &str, token: &LeaseToken, failure: Failure) -> Result<FailOutcome, QueueError> {
+    pub(super) async fn fail_task(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        failure: Failure,
+    ) -> Result<FailOutcome, QueueError> {
         if let Some(result) = &failure.result {
             validate::result(uuid, result)?;
         }
@@ -206,8 +258,11 @@ impl SqliteQueue {
                     .await
             }
             FailureKind::InvalidInput | FailureKind::Final => {
-                let state =
-                    if failure.kind == FailureKind::InvalidInput { TaskState::Dead } else { TaskState::Failed };
+                let state = if failure.kind == FailureKind::InvalidInput {
+                    TaskState::Dead
+                } else {
+                    TaskState::Failed
+                };
                 sqlx::query(include_str!("queries/fail_final.sql"))
                     .bind(uuid)
                     .bind(token.as_str())
@@ -238,7 +293,11 @@ impl SqliteQueue {
         Ok(outcome)
     }
 
-    pub(super) async fn release_task(&self, uuid: &str, token: &LeaseToken) -> Result<(), QueueError> {
+    pub(super) async fn release_task(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+    ) -> Result<(), QueueError> {
         let mut conn = self.write.acquire().await.map_err(db(BACKEND, "release"))?;
         let done = sqlx::query(include_str!("queries/release.sql"))
             .bind(uuid)
@@ -254,7 +313,12 @@ impl SqliteQueue {
         Ok(())
     }
 
-    pub(super) async fn expire_task(&self, uuid: &str, token: &LeaseToken, reason: &str) -> Result<(), QueueError> {
+    pub(super) async fn expire_task(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        reason: &str,
+    ) -> Result<(), QueueError> {
         let mut conn = self.write.acquire().await.map_err(db(BACKEND, "expire"))?;
         let done = sqlx::query(include_str!("queries/expire.sql"))
             .bind(uuid)
@@ -283,7 +347,10 @@ impl SqliteQueue {
         for row in expired {
             let id: i64 = row.try_get("id").map_err(db(BACKEND, "reap"))?;
             let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "reap"))?;
-            let delay = self.config.retry.delay(u32::try_from(attempt).unwrap_or(u32::MAX));
+            let delay = self
+                .config
+                .retry
+                .delay(u32::try_from(attempt).unwrap_or(u32::MAX));
             let state: Option<String> = sqlx::query_scalar(include_str!("queries/reap_lease.sql"))
                 .bind(id)
                 .bind(now)

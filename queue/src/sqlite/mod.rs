@@ -24,7 +24,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use crate::config::QueueConfig;
@@ -40,8 +42,11 @@ use crate::types::{
 const BACKEND: &str = "sqlite";
 
 /// The migrations, in order. Additive only: add a file, never edit one.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "create tasks", include_str!("migrations/0001_create_tasks.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "create tasks",
+    include_str!("migrations/0001_create_tasks.sql"),
+)];
 
 /// Options of the SQLite backend.
 #[derive(Debug, Clone)]
@@ -57,7 +62,11 @@ pub struct SqliteOptions {
 impl SqliteOptions {
     /// Defaults for the file at `path`: 5 s busy timeout, 2 read connections.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), busy_timeout: Duration::from_secs(5), read_connections: 2 }
+        Self {
+            path: path.into(),
+            busy_timeout: Duration::from_secs(5),
+            read_connections: 2,
+        }
     }
 }
 
@@ -86,18 +95,35 @@ impl SqliteQueue {
             .connect_with(connect.clone())
             .await
             .map_err(db(BACKEND, "opening the database"))?;
-        migrator().run(&write).await.map_err(|source| QueueError::Migrate { backend: BACKEND, source })?;
+        migrator()
+            .run(&write)
+            .await
+            .map_err(|source| QueueError::Migrate {
+                backend: BACKEND,
+                source,
+            })?;
         let read = SqlitePoolOptions::new()
             .max_connections(options.read_connections.max(1))
             .connect_with(connect.read_only(true))
             .await
             .map_err(db(BACKEND, "opening read connections"))?;
-        Ok(Self { write, read, config, signal: Arc::new(WorkSignal::default()) })
+        Ok(Self {
+            write,
+            read,
+            config,
+            signal: Arc::new(WorkSignal::default()),
+        })
     }
 
     /// Begins a write transaction holding the write lock (`BEGIN IMMEDIATE`).
-    async fn begin_write(&self, step: &'static str) -> Result<Transaction<'static, Sqlite>, QueueError> {
-        self.write.begin_with("BEGIN IMMEDIATE").await.map_err(db(BACKEND, step))
+    async fn begin_write(
+        &self,
+        step: &'static str,
+    ) -> Result<Transaction<'static, Sqlite>, QueueError> {
+        self.write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db(BACKEND, step))
     }
 
     /// Closes both pools.
@@ -109,12 +135,13 @@ impl SqliteQueue {
 
 fn create_parent_folder(path: &Path) -> Result<(), QueueError> {
     match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
-            .map_err(|error| QueueError::Database {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::fs::create_dir_all(parent).map_err(|error| QueueError::Database {
                 backend: BACKEND,
                 step: "creating the database folder",
                 source: sqlx::Error::Io(error),
-            }),
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -144,19 +171,20 @@ fn now_ms() -> i64 {
 
 /// A stored time (Unix milliseconds) as a `DateTime`, clamped to chrono's range.
 fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or(if ms < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC })
-}
-
-/// A new fencing token: 128 random bits.
-fn new_token() -> LeaseToken {
-    LeaseToken(format!("{:032x}", fastrand::u128(..)))
+    DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// The current state of a task, for the error of a fenced call that changed nothing.
 async fn lease_lost(conn: &mut SqliteConnection, uuid: &str) -> QueueError {
     match rows::state_of(conn, uuid).await {
-        Ok(Some(state)) => QueueError::LeaseLost { uuid: uuid.to_owned(), state },
+        Ok(Some(state)) => QueueError::LeaseLost {
+            uuid: uuid.to_owned(),
+            state,
+        },
         Ok(None) => QueueError::NotFound(uuid.to_owned()),
         Err(error) => error,
     }
@@ -176,19 +204,37 @@ impl TaskQueue for SqliteQueue {
         self.claim_tasks(request).await
     }
 
-    async fn heartbeat(&self, uuid: &str, token: &LeaseToken, lease_for: Duration) -> Result<Heartbeat, QueueError> {
+    async fn heartbeat(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        lease_for: Duration,
+    ) -> Result<Heartbeat, QueueError> {
         self.extend_lease(uuid, token, lease_for).await
     }
 
-    async fn complete(&self, uuid: &str, token: &LeaseToken, result: TaskResult) -> Result<(), QueueError> {
+    async fn complete(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        result: TaskResult,
+    ) -> Result<(), QueueError> {
         self.complete_task(uuid, token, result).await
     }
 
-    async fn complete_many(&self, completions: Vec<Completion>) -> Result<CompleteManyReport, QueueError> {
+    async fn complete_many(
+        &self,
+        completions: Vec<Completion>,
+    ) -> Result<CompleteManyReport, QueueError> {
         self.complete_tasks(completions).await
     }
 
-    async fn fail(&self, uuid: &str, token: &LeaseToken, failure: Failure) -> Result<FailOutcome, QueueError> {
+    async fn fail(
+        &self,
+        uuid: &str,
+        token: &LeaseToken,
+        failure: Failure,
+    ) -> Result<FailOutcome, QueueError> {
         self.fail_task(uuid, token, failure).await
     }
 

@@ -7,8 +7,13 @@ use crate::runtime::bindings::types::Output as WitOutput;
 
 impl Host for ProgressCtx {
     async fn report(&mut self, fraction: f32, message: String) {
-        let fraction = if fraction.is_nan() { 0.0 } else { fraction.clamp(0.0, 1.0) };
-        self.observer.progress(fraction, truncate(&message, MAX_MESSAGE_BYTES));
+        let fraction = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, 1.0)
+        };
+        self.observer
+            .progress(fraction, truncate(&message, MAX_MESSAGE_BYTES));
     }
 
     async fn publish(&mut self, output: WitOutput) -> Result<(), String> {

@@ -66,9 +66,14 @@ mod tests {
 
     #[test]
     fn grants_parse_and_print_back() {
-        let g: Grant = "prepare-experiment=read:biomage-source-originals".parse().unwrap();
+        let g: Grant = "prepare-experiment=read:biomage-source-originals"
+            .parse()
+            .unwrap();
         assert_eq!(g.access, Access::Read);
-        assert_eq!(g.to_string(), "prepare-experiment=read:biomage-source-originals");
+        assert_eq!(
+            g.to_string(),
+            "prepare-experiment=read:biomage-source-originals"
+        );
         for bad in ["x", "p=read", "p=admin:b", "=read:b", "p=write:Bad_Bucket"] {
             assert!(bad.parse::<Grant>().is_err(), "{bad}");
         }

@@ -12,17 +12,27 @@ impl Host for StorageCtx {
     async fn get(&mut self, scope: Scope, key: String) -> WitResult<Vec<u8>> {
         let op = async {
             let bucket = self.resolve(&scope, false)?;
-            let bytes = bucket.get(&ObjectKey::parse(&key)?, self.max_read_bytes).await?;
+            let bytes = bucket
+                .get(&ObjectKey::parse(&key)?, self.max_read_bytes)
+                .await?;
             Ok(bytes.to_vec())
         };
         to_wit(&self.plugin, op.await)
     }
 
-    async fn get_range(&mut self, scope: Scope, key: String, offset: u64, length: u64) -> WitResult<Vec<u8>> {
+    async fn get_range(
+        &mut self,
+        scope: Scope,
+        key: String,
+        offset: u64,
+        length: u64,
+    ) -> WitResult<Vec<u8>> {
         let op = async {
             let bucket = self.resolve(&scope, false)?;
             let length = length.min(self.max_read_bytes);
-            let bytes = bucket.get_range(&ObjectKey::parse(&key)?, offset, length).await?;
+            let bytes = bucket
+                .get_range(&ObjectKey::parse(&key)?, offset, length)
+                .await?;
             Ok(bytes.to_vec())
         };
         to_wit(&self.plugin, op.await)
@@ -62,19 +72,35 @@ impl Host for StorageCtx {
         to_wit(&self.plugin, op.await)
     }
 
-    async fn presign_get(&mut self, scope: Scope, key: String, expires_secs: u32) -> WitResult<String> {
+    async fn presign_get(
+        &mut self,
+        scope: Scope,
+        key: String,
+        expires_secs: u32,
+    ) -> WitResult<String> {
         let result = self.presign(PresignMethod::Get, &scope, &key, expires_secs);
         to_wit(&self.plugin, result)
     }
 
-    async fn presign_put(&mut self, scope: Scope, key: String, expires_secs: u32) -> WitResult<String> {
+    async fn presign_put(
+        &mut self,
+        scope: Scope,
+        key: String,
+        expires_secs: u32,
+    ) -> WitResult<String> {
         let result = self.presign(PresignMethod::Put, &scope, &key, expires_secs);
         to_wit(&self.plugin, result)
     }
 }
 
 impl StorageCtx {
-    fn presign(&self, method: PresignMethod, scope: &Scope, key: &str, expires_secs: u32) -> Result<String, StorageError> {
+    fn presign(
+        &self,
+        method: PresignMethod,
+        scope: &Scope,
+        key: &str,
+        expires_secs: u32,
+    ) -> Result<String, StorageError> {
         let bucket = self.resolve(scope, method == PresignMethod::Put)?;
         let key = ObjectKey::parse(key)?;
         // The URL names the object by its bucket-relative key (scope prefix included).
@@ -83,7 +109,10 @@ impl StorageCtx {
             prefix => ObjectKey::parse(&format!("{prefix}/{key}"))?,
         };
         let expires = Duration::from_secs(u64::from(expires_secs.max(1)));
-        Ok(self.backend.presign(method, bucket.name(), &full, expires)?.to_string())
+        Ok(self
+            .backend
+            .presign(method, bucket.name(), &full, expires)?
+            .to_string())
     }
 }
 

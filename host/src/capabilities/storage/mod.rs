@@ -61,7 +61,9 @@ impl StorageCtx {
         match scope {
             wit::Scope::Experiment => {
                 let id = self.experiment_id.as_deref().ok_or_else(|| {
-                    StorageError::Denied("this task has no experimentId, so no experiment scope".into())
+                    StorageError::Denied(
+                        "this task has no experimentId, so no experiment scope".into(),
+                    )
                 })?;
                 self.backend.bucket(EXPERIMENTS_BUCKET)?.within(id)
             }
@@ -73,7 +75,10 @@ impl StorageCtx {
                     .map(|g| g.access)
                     .max()
                     .ok_or_else(|| {
-                        StorageError::Denied(format!("bucket {name:?} is not granted to plugin {}", self.plugin))
+                        StorageError::Denied(format!(
+                            "bucket {name:?} is not granted to plugin {}",
+                            self.plugin
+                        ))
                     })?;
                 if write && access == Access::Read {
                     return Err(StorageError::Denied(format!(

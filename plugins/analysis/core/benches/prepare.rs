@@ -16,7 +16,7 @@ use taskhost_analysis::hvg::highly_variable_genes;
 use taskhost_analysis::normalize::normalize_log1p;
 use taskhost_analysis::pca::pca;
 use taskhost_analysis::tenx::{InputFile, read_10x};
-use taskhost_analysis::{PrepareOptions, PreparedExperiment, anndata};
+use taskhost_analysis::{PrepareOptions, PreparedExperiment, anndata, synthetic};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -129,12 +129,9 @@ fn peak_rss() -> String {
         .unwrap_or_else(|| "n/a".to_owned())
 }
 
-const CELLS: usize = 50_000;
-const GENES: usize = 20_000;
-
-/// The synthetic 10x folder, generated on first use.
+/// The synthetic 10x folder ([`taskhost_analysis::synthetic`]), generated on first use.
 fn synthetic_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join("taskhost-analysis-synthetic-50k-20k");
+    let dir = std::env::temp_dir().join(synthetic::DIR_NAME);
     if dir.join("barcodes.tsv.gz").exists() {
         println!("synthetic data: {}", dir.display());
         return dir;
@@ -145,79 +142,28 @@ fn synthetic_dir() -> PathBuf {
         let file = std::fs::File::create(dir.join(name)).expect("temp dir is writable");
         flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast())
     };
-    let mut features = gz("features.tsv.gz");
-    for g in 0..GENES {
-        writeln!(features, "ENSG{g:011}\tGENE{g}\tGene Expression").unwrap();
+    let (mut m, mut f, mut b) = (
+        gz("matrix.mtx.gz.part"),
+        gz("features.tsv.gz"),
+        gz("barcodes.tsv.gz.part"),
+    );
+    let nnz = synthetic::write_10x(synthetic::CELLS, synthetic::GENES, &mut m, &mut f, &mut b)
+        .expect("temp dir is writable");
+    for (w, name) in [(m, "matrix.mtx.gz"), (b, "barcodes.tsv.gz")] {
+        w.finish()
+            .and_then(|mut w| w.flush())
+            .expect("temp dir is writable");
+        std::fs::rename(dir.join(format!("{name}.part")), dir.join(name))
+            .expect("temp dir is writable");
     }
-    features.finish().unwrap();
-    let mut barcodes = gz("barcodes.tsv.gz");
-    for c in 0..CELLS {
-        writeln!(barcodes, "CELL{c:06}-1").unwrap();
-    }
-    barcodes.finish().unwrap();
-
-    // Gene g is detected with probability p_g (mean 2 %), 5 cell groups raise a fifth of the
-    // genes each; counts are 1 + geometric with a gene-specific mean.
-    let mut rng = SplitMix(20_250_101);
-    let weight = |g: usize| ((g * 7919) % 1000 + 1) as f64 / 1000.0;
-    let p_max: f64 = 0.04;
-    let mut entries: Vec<(u32, u32)> = Vec::new();
-    let mut text = Vec::with_capacity(1 << 20);
-    let mut matrix = gz("matrix.mtx.gz");
-    // The entry count goes in the size line: generate per cell, buffered, counting first.
-    let mut per_cell: Vec<Vec<(u32, u32)>> = Vec::with_capacity(CELLS);
-    let mut nnz = 0;
-    for c in 0..CELLS {
-        entries.clear();
-        let mut g = 0usize;
-        loop {
-            let u = rng.unit().max(1e-300);
-            g += (u.ln() / (1.0 - p_max).ln()).floor() as usize;
-            if g >= GENES {
-                break;
-            }
-            let boost = if g % 5 == c % 5 { 1.0 } else { 0.6 };
-            if rng.unit() < weight(g) * boost {
-                let mean = 0.3 + 3.0 * weight((g * 31) % GENES) * boost;
-                let count = 1 + (-(rng.unit().max(1e-300)).ln() * mean).floor() as u32;
-                entries.push((g as u32 + 1, count));
-            }
-            g += 1;
-        }
-        nnz += entries.len();
-        per_cell.push(entries.clone());
-    }
-    writeln!(matrix, "%%MatrixMarket matrix coordinate integer general").unwrap();
-    writeln!(matrix, "%synthetic taskhost-analysis benchmark data").unwrap();
-    writeln!(matrix, "{GENES} {CELLS} {nnz}").unwrap();
-    for (c, cell) in per_cell.iter().enumerate() {
-        for &(g, v) in cell {
-            writeln!(text, "{g} {} {v}", c + 1).unwrap();
-        }
-        if text.len() > 1 << 20 {
-            matrix.write_all(&text).unwrap();
-            text.clear();
-        }
-    }
-    matrix.write_all(&text).unwrap();
-    matrix.finish().unwrap();
+    f.finish()
+        .and_then(|mut w| w.flush())
+        .expect("temp dir is writable");
     println!(
         "synthetic data: {} ({nnz} non-zeros, {:.1} %, generated in {:.1} s)",
         dir.display(),
-        100.0 * nnz as f64 / (CELLS * GENES) as f64,
+        100.0 * nnz as f64 / (synthetic::CELLS * synthetic::GENES) as f64,
         t.elapsed().as_secs_f64()
     );
     dir
-}
-
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
 }

@@ -16,18 +16,27 @@
 //!
 //! [`prepare`] chains them; [`query`] answers `ListGenes` and `GeneExpression` from the stored
 //! experiment, reading only what it needs through [`zarr::StoreSource`].
+//!
+//! With the feature `sdk`, [`plugin`] holds what the four plugin crates share: the store over
+//! the SDK's storage and the mapping of this crate's errors onto the SDK's.
 
 pub mod anndata;
 pub mod hvg;
 pub mod normalize;
 pub mod pca;
+#[cfg(feature = "sdk")]
+pub mod plugin;
 pub mod prepare;
 pub mod query;
 pub mod sparse;
+pub mod synthetic;
 pub mod tenx;
 pub mod zarr;
 
 #[cfg(test)]
 mod testutil;
 
-pub use prepare::{PrepareError, PrepareOptions, PreparedExperiment, prepare};
+pub use prepare::{
+    PrepareError, PrepareOptions, PreparedExperiment, Stage, prepare, prepare_matrix,
+    prepare_matrix_observed,
+};

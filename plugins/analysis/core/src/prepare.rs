@@ -78,6 +78,17 @@ pub fn prepare(
     prepare_matrix(tenx, options)
 }
 
+/// A step of [`prepare_matrix_observed`], announced when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// `normalize_total` + `log1p`.
+    Normalise,
+    /// Highly variable genes.
+    HighlyVariableGenes,
+    /// PCA on the highly variable genes.
+    Pca,
+}
+
 /// Runs the pipeline on an experiment already in memory.
 ///
 /// # Errors
@@ -86,9 +97,24 @@ pub fn prepare_matrix(
     tenx: TenxMatrix,
     options: &PrepareOptions,
 ) -> Result<PreparedExperiment, PrepareError> {
+    prepare_matrix_observed(tenx, options, |_| {})
+}
+
+/// [`prepare_matrix`], calling `on_stage` as each step starts (a plugin reports progress there).
+///
+/// # Errors
+/// [`PrepareError`] from the step that failed.
+pub fn prepare_matrix_observed(
+    tenx: TenxMatrix,
+    options: &PrepareOptions,
+    mut on_stage: impl FnMut(Stage),
+) -> Result<PreparedExperiment, PrepareError> {
+    on_stage(Stage::Normalise);
     let log_norm = normalize_log1p(&tenx.counts, options.target_sum);
+    on_stage(Stage::HighlyVariableGenes);
     let hvg =
         hvg::highly_variable_genes(&tenx.counts, &log_norm, options.n_top_genes, options.n_bins)?;
+    on_stage(Stage::Pca);
     let pca = pca::pca(
         &tenx.counts,
         &log_norm,

@@ -2,6 +2,10 @@
 //! returns a JSON object mapping each attempt to `true` when it succeeded, `false` when it was
 //! denied. Every value must be `false` on a correct host.
 //!
+//! With `"control": true` it instead makes the two reads that must succeed (its own
+//! experiment's `own/x`, and `x` in the bucket `granted` when the operator granted it), so a
+//! test can tell "denied" from "storage broken".
+//!
 //! Body: `otherExperiment` (an experiment id that is not the task's, default `other`), `port`
 //! (a loopback TCP port to try to connect to; the test listens there and checks that nothing
 //! arrived).
@@ -19,6 +23,8 @@ struct EscapeInput {
     other_experiment: String,
     #[serde(default)]
     port: u16,
+    #[serde(default)]
+    control: bool,
 }
 
 fn default_other() -> String {
@@ -36,9 +42,21 @@ impl Plugin for Escape {
 
     fn run(_task: &Task, input: EscapeInput) -> Result<Vec<Output>, Error> {
         let exp = storage::experiment();
+        if input.control {
+            let mut reads: BTreeMap<&str, bool> = BTreeMap::new();
+            reads.insert("own_experiment", exp.get("own/x").is_ok());
+            reads.insert(
+                "granted_bucket",
+                storage::bucket("granted").get("x").is_ok(),
+            );
+            return Ok(vec![Output::json(&reads)?]);
+        }
         let other = &input.other_experiment;
         let mut attempts: BTreeMap<&str, bool> = BTreeMap::new();
-        attempts.insert("parent_traversal", exp.get(&format!("../{other}/x")).is_ok());
+        attempts.insert(
+            "parent_traversal",
+            exp.get(&format!("../{other}/x")).is_ok(),
+        );
         attempts.insert(
             "nested_traversal",
             exp.get(&format!("a/../../{other}/x")).is_ok(),
@@ -50,17 +68,29 @@ impl Plugin for Escape {
                 || exp.get(&format!("..%2f{other}%2fx")).is_ok()
                 || exp.get(&format!("%252e%252e/{other}/x")).is_ok(),
         );
-        attempts.insert("backslash_traversal", exp.get(&format!("..\\{other}\\x")).is_ok());
+        attempts.insert(
+            "backslash_traversal",
+            exp.get(&format!("..\\{other}\\x")).is_ok(),
+        );
         attempts.insert(
             "ungranted_bucket",
             storage::bucket("experiments")
                 .get(&format!("{other}/x"))
                 .is_ok(),
         );
-        attempts.insert("write_outside", exp.put(&format!("../{other}/y"), b"x").is_ok());
+        attempts.insert(
+            "write_outside",
+            exp.put(&format!("../{other}/y"), b"x").is_ok(),
+        );
         attempts.insert("wasi_read_file", std::fs::read("/etc/passwd").is_ok());
-        attempts.insert("wasi_list_dir", std::fs::read_dir(".").is_ok() || std::fs::read_dir("/").is_ok());
-        attempts.insert("wasi_create_file", std::fs::write("escape.txt", b"x").is_ok());
+        attempts.insert(
+            "wasi_list_dir",
+            std::fs::read_dir(".").is_ok() || std::fs::read_dir("/").is_ok(),
+        );
+        attempts.insert(
+            "wasi_create_file",
+            std::fs::write("escape.txt", b"x").is_ok(),
+        );
         attempts.insert("environment", std::env::vars().next().is_some());
         attempts.insert("tcp_connect", tcp_connect(input.port));
         attempts.insert("dns_lookup", dns_lookup());
@@ -71,8 +101,7 @@ impl Plugin for Escape {
 /// Tries a TCP connection to 127.0.0.1:`port` through `wasi:sockets`.
 fn tcp_connect(port: u16) -> bool {
     let network = wasi::sockets::instance_network::instance_network();
-    let Ok(socket) =
-        wasi::sockets::tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4)
+    let Ok(socket) = wasi::sockets::tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4)
     else {
         return false;
     };

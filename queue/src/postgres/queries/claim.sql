@@ -1,5 +1,7 @@
--- Lease a batch. $1 worker id, $2 task names (distinct), $3 per-name caps (NULL: none),
--- $4 limit, $5 lease length (ms), $6 worker live window (ms)
+-- Lease a batch. Run after touch_worker.sql in the same transaction: the worker's row lock
+-- orders its claims, so this statement's snapshot sees the leases of the one before (caps).
+-- $1 worker id, $2 task names (distinct), $3 per-name caps (NULL: none), $4 limit,
+-- $5 lease length (ms), $6 worker live window (ms)
 WITH held AS (
     SELECT name, count(*) AS leased
     FROM tasks

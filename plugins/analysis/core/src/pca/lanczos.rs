@@ -30,10 +30,25 @@ pub fn top_eigenpairs(
     if a.iter().any(|v| !v.is_finite()) {
         return Err(PcaError::NotFinite);
     }
-    if k == 0 {
+    #[allow(clippy::cast_precision_loss)]
+    let norm = a.iter().map(|v| v.abs()).fold(0.0, f64::max) * (n as f64).sqrt();
+    lanczos(n, k, norm, |x, y| matvec(a, n, x, y))
+}
+
+/// The `k` largest eigenpairs of the symmetric operator `op` (`y = A x`) of dimension `n`,
+/// whose scale (an estimate of `‖A‖`) is `norm`: residuals are judged relative to it.
+///
+/// # Errors
+/// [`PcaError::NoConvergence`] if the tridiagonal solver fails.
+pub(crate) fn lanczos(
+    n: usize,
+    k: usize,
+    norm: f64,
+    mut op: impl FnMut(&[f64], &mut [f64]),
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), PcaError> {
+    if k == 0 || n == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    let norm = a.iter().map(|v| v.abs()).fold(0.0, f64::max) * (n as f64).sqrt();
     let mut rng = SplitMix(0x5eed_cafe_f00d);
     let mut basis: Vec<Vec<f64>> = Vec::new();
     let mut alpha: Vec<f64> = Vec::new();
@@ -42,7 +57,7 @@ pub fn top_eigenpairs(
     let mut checkpoint = (k + k / 2 + 10).min(n);
     let mut w = vec![0.0; n];
     loop {
-        matvec(a, n, &q, &mut w);
+        op(&q, &mut w);
         let j = basis.len();
         let aj = dot(&q, &w);
         axpy(-aj, &q, &mut w);

@@ -1,0 +1,56 @@
+//! Helpers shared by the host's integration tests: where the built test plugins are, and a
+//! compile cache shared by all tests so each plugin is compiled once per test run.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The folder `cargo xtask build-plugins` fills.
+pub fn plugin_root() -> PathBuf {
+    std::env::var_os("TASKHOST_PLUGIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"))
+}
+
+/// A built test plugin; fails loudly when it is missing.
+pub fn test_plugin(name: &str) -> PathBuf {
+    let path = plugin_root().join("testing").join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "test plugin {} is missing: run `cargo xtask build-plugins` (or `cargo xtask test`)",
+        path.display()
+    );
+    path
+}
+
+/// The folder holding every test plugin.
+pub fn test_plugin_dir() -> PathBuf {
+    test_plugin("echo")
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A compile cache shared by the tests of one target folder.
+pub fn shared_cache() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-compile-cache")
+}
+
+/// The path of the fixture task `name` (copied from the producers' samples).
+pub fn fixture_task(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/tasks")
+        .join(name)
+}
+
+/// `taskhost` with the test plugins, the shared cache and a private data folder.
+pub fn taskhost(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_taskhost"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TASKHOST_DATA_DIR", data_dir)
+        .env("TASKHOST_CACHE_DIR", shared_cache())
+        .env("TASKHOST_PLUGINS", test_plugin_dir());
+    command
+}

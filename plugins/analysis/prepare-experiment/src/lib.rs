@@ -1,0 +1,174 @@
+//! Plugin `prepare-experiment`, task `PrepareExperiment`: reads a 10x Genomics MatrixMarket
+//! folder from the granted bucket `sourceBucket` under `sourceMatrixPath`, runs scanpy's
+//! `normalize_total` + `log1p` + `highly_variable_genes(flavor="seurat")` + `pca` (the
+//! `taskhost-analysis` core), and stores the experiment as an AnnData Zarr store under
+//! `adata.zarr/` of the task's experiment; a `cellsets.json` beside the matrix is copied to the
+//! experiment's `cellsets.json`. Returns a small JSON summary.
+//!
+//! Needs a read grant on the source bucket: `--grant prepare-experiment=read:<bucket>`.
+
+mod source;
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use taskhost_analysis::plugin::{CELLSETS_KEY, STORE_DIR, prepare_error, store_key};
+use taskhost_analysis::tenx::{InputFile, read_10x};
+use taskhost_analysis::{PrepareOptions, Stage, anndata, prepare_matrix_observed};
+use taskhost_sdk::{
+    Error, Output, Plugin, PluginInfo, Task, export_plugin, log, progress, storage,
+};
+
+use source::{SourceFiles, folder_prefix};
+
+/// The task's body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PrepareInput {
+    source_bucket: String,
+    source_matrix_path: String,
+    /// `highly_variable_genes(n_top_genes=...)`, default 2000.
+    n_top_genes: Option<usize>,
+    /// `pca(n_comps=...)`, default 50.
+    n_comps: Option<usize>,
+}
+
+/// The task's result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    cells: usize,
+    genes: usize,
+    highly_variable_genes: usize,
+    components: usize,
+    store: &'static str,
+    keys_written: usize,
+    bytes_written: usize,
+    cell_sets: bool,
+}
+
+struct PrepareExperiment;
+
+impl Plugin for PrepareExperiment {
+    type Input = PrepareInput;
+
+    fn info() -> PluginInfo {
+        PluginInfo::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            .handles("PrepareExperiment")
+            .memory_limit(4 << 30)
+            .timeout(Duration::from_secs(1800))
+    }
+
+    fn run(_task: &Task, input: PrepareInput) -> Result<Vec<Output>, Error> {
+        let defaults = PrepareOptions::default();
+        let options = PrepareOptions {
+            n_top_genes: input.n_top_genes.unwrap_or(defaults.n_top_genes),
+            n_comps: input.n_comps.unwrap_or(defaults.n_comps),
+            ..defaults
+        };
+        let mut timer = Timer::new();
+        progress::report(0.0, "listing the source folder");
+        let prefix = folder_prefix(&input.source_matrix_path);
+        let files = SourceFiles::find(&input.source_bucket, &prefix)?;
+
+        progress::report(0.02, "reading the 10x files");
+        let matrix = files.read(&files.names.matrix)?;
+        let features = files.read(&files.names.features)?;
+        let barcodes = files.read(&files.names.barcodes)?;
+        timer.lap("read");
+
+        progress::report(0.1, "parsing the matrix");
+        let tenx = read_10x(
+            input_file(&files.names.matrix, &matrix),
+            input_file(&files.names.features, &features),
+            input_file(&files.names.barcodes, &barcodes),
+        )
+        .map_err(|e| prepare_error(e.into()))?;
+        drop((matrix, features, barcodes));
+        timer.lap("parse");
+
+        let exp = prepare_matrix_observed(tenx, &options, |stage| {
+            let (fraction, message) = match stage {
+                Stage::Normalise => (0.35, "normalising"),
+                Stage::HighlyVariableGenes => (0.4, "finding highly variable genes"),
+                Stage::Pca => (0.45, "computing the PCA"),
+            };
+            progress::report(fraction, message);
+        })
+        .map_err(prepare_error)?;
+        timer.lap("normalise+hvg+pca");
+
+        progress::report(0.8, "encoding the AnnData store");
+        let mut summary = Summary {
+            cells: exp.counts.n_rows,
+            genes: exp.counts.n_cols,
+            highly_variable_genes: exp.hvg.highly_variable.iter().filter(|&&h| h).count(),
+            components: exp.pca.n_comps,
+            store: STORE_DIR,
+            keys_written: 0,
+            bytes_written: 0,
+            cell_sets: files.cellsets.is_some(),
+        };
+        let store = anndata::encode(&exp)
+            .map_err(|e| Error::invalid_input(format!("{}: {e}", files.location)))?;
+        drop(exp);
+        timer.lap("encode");
+
+        write_store(store, &mut summary)?;
+        if let Some(key) = &files.cellsets {
+            storage::experiment().put(CELLSETS_KEY, &files.read(key)?)?;
+        }
+        timer.lap("write");
+        progress::report(1.0, "experiment prepared");
+        timer.log();
+        Ok(vec![Output::json(&summary)?])
+    }
+}
+
+fn input_file<'a>(key: &'a str, bytes: &'a [u8]) -> InputFile<'a> {
+    InputFile { name: key, bytes }
+}
+
+/// Puts every key of the store, freeing each value once written, with progress from 0.85.
+fn write_store(store: Vec<(String, Vec<u8>)>, summary: &mut Summary) -> Result<(), Error> {
+    let experiment = storage::experiment();
+    let total: usize = store.iter().map(|(_, v)| v.len()).sum::<usize>().max(1);
+    for (key, bytes) in store {
+        experiment.put(&store_key(&key), &bytes)?;
+        summary.keys_written += 1;
+        summary.bytes_written += bytes.len();
+        #[allow(clippy::cast_precision_loss)]
+        let done = summary.bytes_written as f32 / total as f32;
+        progress::report(0.85 + 0.15 * done, "writing the AnnData store");
+    }
+    Ok(())
+}
+
+/// Phase timings, logged at the end (clocks are available in the sandbox).
+struct Timer {
+    last: Instant,
+    laps: Vec<(&'static str, String)>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Self {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        let ms = (now - self.last).as_secs_f64() * 1e3;
+        self.laps.push((name, format!("{ms:.0}")));
+        self.last = now;
+    }
+
+    fn log(&self) {
+        let fields: Vec<(&str, &str)> = self.laps.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        log::write(log::Level::Info, "phase times (ms)", &fields);
+    }
+}
+
+export_plugin!(PrepareExperiment);
