@@ -2,6 +2,9 @@
 //! it is public only so that [`export_plugin!`](crate::export_plugin) can reach it from the
 //! author's crate.
 
+// Generated code: its shape is wit-bindgen's, not ours.
+#![allow(clippy::too_many_arguments, missing_docs)]
+
 wit_bindgen::generate!({
     world: "task-plugin",
     path: "../wit",

@@ -1,41 +1,6 @@
-//! # taskhost-sdk: write task plugins for taskhost
+#![doc = include_str!("../README.md")]
 //!
-//! A plugin is a Rust library compiled to `wasm32-wasip2`. It implements [`Plugin`] (one
-//! associated input type, two functions) and calls [`export_plugin!`] once. The SDK parses the
-//! task's `body` into the input type (a parse error becomes an invalid-input failure, which the
-//! host dead-letters without retrying), maps [`Error`] onto the WIT `failure` variant, and wraps
-//! the host's imports in typed helpers: [`storage`], [`progress`] and [`log`].
-//!
-//! ```no_run
-//! use serde::Deserialize;
-//! use taskhost_sdk::{Error, Output, Plugin, PluginInfo, Task, export_plugin, storage};
-//!
-//! #[derive(Deserialize)]
-//! #[serde(rename_all = "camelCase")]
-//! struct CountInput {
-//!     key: String,
-//! }
-//!
-//! struct CountBytes;
-//!
-//! impl Plugin for CountBytes {
-//!     type Input = CountInput;
-//!
-//!     fn info() -> PluginInfo {
-//!         PluginInfo::new("count-bytes", "0.1.0").handles("CountBytes")
-//!     }
-//!
-//!     fn run(_task: &Task, input: CountInput) -> Result<Vec<Output>, Error> {
-//!         let meta = storage::experiment().head(&input.key)?;
-//!         Ok(vec![Output::json(&serde_json::json!({ "bytes": meta.size }))?])
-//!     }
-//! }
-//!
-//! export_plugin!(CountBytes);
-//! ```
-//!
-//! Every task runs in a fresh instance: statics do not survive between tasks. A panic fails the
-//! task with an internal failure (its message goes to the host's log).
+//! Every task runs in a fresh instance: statics do not survive between tasks.
 
 #[doc(hidden)]
 pub mod bindings;

@@ -169,9 +169,61 @@ fn demo(root: &Path) -> Result<()> {
 
 fn test(root: &Path) -> Result<()> {
     build_plugins(root)?;
+    check_postgres()?;
+    let python = ensure_python_env(root)?;
+    let reference = target_dir(root).join("scanpy-reference");
+    run(Command::new(&python)
+        .arg(root.join("plugins/analysis/core/reference/scanpy_reference.py"))
+        .arg(root.join("plugins/analysis/core/testdata/pbmc3k"))
+        .arg(&reference))?;
     run(cargo()
-        .args(["test", "--workspace", "--exclude", "xtask"])
-        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins")))
+        .args(["test", "--release", "--workspace", "--exclude", "xtask"])
+        .args(["--features", "taskhost-analysis/scanpy-reference"])
+        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins"))
+        .env(
+            "TASKHOST_BIN",
+            target_dir(root).join("release").join("taskhost"),
+        )
+        .env("TASKHOST_SCANPY_REFERENCE", &reference)
+        .env("TASKHOST_PYTHON", &python))
+}
+
+/// The Python virtualenv with scanpy and anndata that the reference tests compare against:
+/// `.venv/` at the workspace root, created and filled from the pinned requirements when needed.
+fn ensure_python_env(root: &Path) -> Result<PathBuf> {
+    let venv = root.join(".venv");
+    let python = venv.join("bin").join("python");
+    if !python.is_file() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    let requirements = root.join("plugins/analysis/core/reference/requirements.txt");
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(&requirements))?;
+    Ok(python)
+}
+
+/// The queue's PostgreSQL tests need a server; say how to get one rather than fail obscurely.
+fn check_postgres() -> Result<()> {
+    let url = std::env::var("TASKHOST_TEST_POSTGRES_URL").unwrap_or_default();
+    if !url.is_empty() {
+        return Ok(());
+    }
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
+    if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)).is_err() {
+        bail!(
+            "the queue tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or \
+             TASKHOST_TEST_POSTGRES_URL; start one (`.ci/run` does) and try again"
+        );
+    }
+    Ok(())
 }
 
 fn bench(root: &Path) -> Result<()> {

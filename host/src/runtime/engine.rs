@@ -32,7 +32,7 @@ pub(crate) fn build_engine(instances: u32, max_memory: u64) -> wasmtime::Result<
         .max_memory_size(usize::try_from(max_memory).unwrap_or(usize::MAX))
         .max_component_instance_size(1 << 20)
         .max_core_instance_size(1 << 20)
-        .linear_memory_keep_resident(1 << 20)
+        .linear_memory_keep_resident(2 << 20)
         .table_keep_resident(1 << 16);
     let mut config = Config::new();
     config
