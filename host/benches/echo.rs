@@ -20,7 +20,7 @@ use taskhost::envelope::Envelope;
 use taskhost::result_message::{OffloadSettings, ResultMessage};
 use taskhost::router::Router;
 use taskhost::runtime::{IgnoreProgress, LimitPolicy, Output, Runtime, RuntimeSettings};
-use taskhost::storage::MemoryStorage;
+use taskhost::storage::HostSignedStorage;
 
 const TASKS: usize = 20_000;
 
@@ -42,7 +42,7 @@ fn main() {
             .load_file(&common::test_plugin("echo"))
             .await
             .expect("load echo");
-        let storage = Arc::new(MemoryStorage::new(
+        let storage = Arc::new(HostSignedStorage::memory(
             url::Url::parse("http://127.0.0.1:8080/").unwrap(),
             b"k".to_vec(),
         ));

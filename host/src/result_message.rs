@@ -189,7 +189,7 @@ fn inline_entry(output: &Output) -> ResultEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::MemoryStorage;
+    use crate::storage::HostSignedStorage;
     use serde_json::json;
 
     fn out(body: &[u8]) -> Output {
@@ -230,7 +230,7 @@ mod tests {
 
     #[tokio::test]
     async fn large_messages_are_offloaded_and_small_ones_are_not() {
-        let storage = MemoryStorage::new(
+        let storage = HostSignedStorage::memory(
             url::Url::parse("http://127.0.0.1:8080").unwrap(),
             b"k".to_vec(),
         );

@@ -16,7 +16,7 @@ use taskhost::router::Router;
 use taskhost::runtime::{
     CacheOutcome, IgnoreProgress, LimitPolicy, Runtime, RuntimeSettings, TaskFailure,
 };
-use taskhost::storage::{LocalStorage, StorageBackend};
+use taskhost::storage::{HostSignedStorage, StorageBackend};
 
 async fn dispatcher(storage: Arc<dyn StorageBackend>, grants: Vec<Grant>) -> Dispatcher {
     let runtime = Arc::new(
@@ -51,7 +51,7 @@ async fn dispatcher(storage: Arc<dyn StorageBackend>, grants: Vec<Grant>) -> Dis
 
 fn local_storage(dir: &std::path::Path) -> Arc<dyn StorageBackend> {
     Arc::new(
-        LocalStorage::open(
+        HostSignedStorage::local(
             dir,
             url::Url::parse("http://127.0.0.1:8080/").unwrap(),
             b"k".to_vec(),

@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub(crate) use taskhost::plugin::types;
+pub(crate) use self::taskhost::plugin::types;

@@ -25,7 +25,7 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 use crate::capabilities;
 use crate::capabilities::progress::ProgressCtx;
 use crate::capabilities::storage::{Grant, StorageCtx};
-use crate::storage::{MemoryStorage, StorageBackend};
+use crate::storage::{HostSignedStorage, StorageBackend};
 use bindings::types as wit;
 
 pub use cache::CacheOutcome;
@@ -196,7 +196,7 @@ impl Runtime {
             cache,
             limits: settings.limits,
             slots: Semaphore::new(slots as usize),
-            describe_storage: Arc::new(MemoryStorage::new(unused, Vec::new())),
+            describe_storage: Arc::new(HostSignedStorage::memory(unused, Vec::new())),
             _ticker: ticker,
         })
     }

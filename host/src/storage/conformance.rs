@@ -186,7 +186,7 @@ fn presigned_urls_name_the_object(backend: &dyn StorageBackend) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{LocalStorage, MemoryStorage};
+    use crate::storage::HostSignedStorage;
     use url::Url;
 
     fn url() -> Url {
@@ -196,7 +196,7 @@ mod tests {
     #[tokio::test]
     async fn local_filesystem_backend_conforms() {
         let dir = tempfile::tempdir().unwrap();
-        let backend = LocalStorage::open(dir.path(), url(), b"k".to_vec()).unwrap();
+        let backend = HostSignedStorage::local(dir.path(), url(), b"k".to_vec()).unwrap();
         check_backend(Arc::new(backend)).await;
         // Bucket `B` is the folder `B/` under the root.
         assert!(dir.path().join("conformance-a/x/y.bin").is_file());
@@ -204,6 +204,6 @@ mod tests {
 
     #[tokio::test]
     async fn memory_backend_conforms() {
-        check_backend(Arc::new(MemoryStorage::new(url(), b"k".to_vec()))).await;
+        check_backend(Arc::new(HostSignedStorage::memory(url(), b"k".to_vec()))).await;
     }
 }

@@ -13,9 +13,8 @@ mod bucket;
 #[cfg(test)]
 pub(crate) mod conformance;
 mod keys;
-mod local;
-mod memory;
 pub mod presign;
+mod signed;
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,9 +26,8 @@ use url::Url;
 
 pub use bucket::{Bucket, ObjectInfo};
 pub use keys::{InvalidKey, MAX_KEY_BYTES, ObjectKey, check_bucket_name, check_segment};
-pub use local::LocalStorage;
-pub use memory::MemoryStorage;
 pub use presign::{HmacSigner, PresignError, PresignMethod};
+pub use signed::HostSignedStorage;
 
 /// The bucket that holds experiments: experiment `E` is under `experiments/E/`.
 pub const EXPERIMENTS_BUCKET: &str = "experiments";
@@ -60,9 +58,9 @@ pub enum StorageError {
 /// [`conformance`] suite to add a backend.
 ///
 /// ```
-/// use taskhost::storage::{MemoryStorage, ObjectKey, StorageBackend};
+/// use taskhost::storage::{HostSignedStorage, ObjectKey, StorageBackendExt};
 /// # tokio_test_block_on(async {
-/// let storage = MemoryStorage::new(url::Url::parse("http://127.0.0.1:8080").unwrap(), b"k".to_vec());
+/// let storage = HostSignedStorage::memory(url::Url::parse("http://127.0.0.1:8080").unwrap(), b"k".to_vec());
 /// let bucket = storage.bucket("results").unwrap();
 /// let key = ObjectKey::parse("a/b.json").unwrap();
 /// bucket.put(&key, b"{}".to_vec().into()).await.unwrap();
@@ -136,8 +134,8 @@ impl StorageLocation {
         key: Vec<u8>,
     ) -> Result<Arc<dyn StorageBackend>, StorageError> {
         Ok(match self {
-            Self::Local(path) => Arc::new(LocalStorage::open(path, public_url, key)?),
-            Self::Memory => Arc::new(MemoryStorage::new(public_url, key)),
+            Self::Local(path) => Arc::new(HostSignedStorage::local(path, public_url, key)?),
+            Self::Memory => Arc::new(HostSignedStorage::memory(public_url, key)),
         })
     }
 }

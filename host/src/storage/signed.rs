@@ -1,28 +1,29 @@
-//! The local-filesystem backend: the storage root is a folder, bucket `B` its subfolder `B/`.
-//! Presigned URLs are the host's own (see [`super::presign`]).
+//! The backends whose presigned URLs the host signs and serves itself: a local folder (the
+//! storage root, bucket `B` its subfolder `B/`) and memory (`memory://`, this process only).
+//! Both keep every bucket in one `object_store` store under the bucket's name.
 
-use std::path::{Path as FsPath, PathBuf};
+use std::path::Path as FsPath;
 use std::sync::Arc;
 use std::time::Duration;
 
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
 use object_store::path::Path;
 use url::Url;
 
 use super::{HmacSigner, ObjectKey, PresignMethod, StorageBackend, StorageError};
 
-/// Buckets as subfolders of one local folder.
+/// Buckets in one store, with the host's own presigned URLs.
 #[derive(Debug)]
-pub struct LocalStorage {
-    root: PathBuf,
-    store: Arc<LocalFileSystem>,
+pub struct HostSignedStorage {
+    store: Arc<dyn ObjectStore>,
     signer: HmacSigner,
 }
 
-impl LocalStorage {
-    /// Opens (creating it if needed) the folder `root`.
-    pub fn open(
+impl HostSignedStorage {
+    /// Buckets as subfolders of the local folder `root` (created if needed).
+    pub fn local(
         root: &FsPath,
         public_url: Url,
         presign_key: Vec<u8>,
@@ -43,22 +44,23 @@ impl LocalStorage {
             .map_err(|e| StorageError::Unavailable(format!("{}: {e}", root.display())))?
             .with_automatic_cleanup(true);
         Ok(Self {
-            root,
             store: Arc::new(store),
             signer: HmacSigner::new(presign_key, public_url),
         })
     }
 
-    /// The folder that holds the buckets.
-    pub fn root(&self) -> &FsPath {
-        &self.root
+    /// Empty buckets in memory.
+    pub fn memory(public_url: Url, presign_key: Vec<u8>) -> Self {
+        Self {
+            store: Arc::new(InMemory::new()),
+            signer: HmacSigner::new(presign_key, public_url),
+        }
     }
 }
 
-impl StorageBackend for LocalStorage {
+impl StorageBackend for HostSignedStorage {
     fn resolve(&self, bucket: &str) -> Result<(Arc<dyn ObjectStore>, Path), StorageError> {
-        let store: Arc<dyn ObjectStore> = self.store.clone();
-        Ok((store, Path::from(bucket)))
+        Ok((Arc::clone(&self.store), Path::from(bucket)))
     }
 
     fn presign(
