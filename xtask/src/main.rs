@@ -153,18 +153,76 @@ fn build_plugins(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The main job on embedded defaults: every plugin installed in `./taskhost-data/plugins`,
+/// PBMC 3k placed in local storage as producers upload it, then the sample tasks through
+/// `taskhost exec`: Echo, PrepareExperiment, and the three queries on the prepared experiment.
 fn demo(root: &Path) -> Result<()> {
     build_plugins(root)?;
     run(cargo().args(["build", "--release", "-p", "taskhost"]))?;
-    let plugins_dir = root.join("taskhost-data").join("plugins");
+    let data = root.join("taskhost-data");
+    let plugins_dir = data.join("plugins");
     std::fs::create_dir_all(&plugins_dir)?;
     let installed = target_dir(root).join("plugins");
-    std::fs::copy(
-        installed.join("testing/echo.wasm"),
-        plugins_dir.join("echo.wasm"),
-    )?;
+    for plugin in PLUGINS
+        .iter()
+        .filter(|p| p.installed_as.starts_with("analysis/") || p.package == "test-echo")
+    {
+        let name = Path::new(plugin.installed_as)
+            .file_name()
+            .context("plugin file name")?;
+        std::fs::copy(installed.join(plugin.installed_as), plugins_dir.join(name))?;
+    }
+    let source = data.join("storage/biomage-source-originals/pbmc_count_matrices/hg19");
+    std::fs::create_dir_all(&source)?;
+    for file in [
+        "matrix.mtx.gz",
+        "features.tsv.gz",
+        "barcodes.tsv.gz",
+        "cellsets.json",
+    ] {
+        std::fs::copy(
+            root.join("plugins/analysis/core/testdata/pbmc3k")
+                .join(file),
+            source.join(file),
+        )?;
+    }
     let taskhost = target_dir(root).join("release").join("taskhost");
-    run(Command::new(taskhost).args(["exec", "examples/tasks/echo.json"]))
+    for task in [
+        "echo",
+        "prepare-experiment",
+        "get-embedding",
+        "list-genes",
+        "gene-expression",
+    ] {
+        let started = std::time::Instant::now();
+        let output = Command::new(&taskhost)
+            .args([
+                "exec",
+                "--grant",
+                "prepare-experiment=read:biomage-source-originals",
+            ])
+            .arg(format!("examples/tasks/{task}.json"))
+            .output()
+            .context("cannot run taskhost")?;
+        let message = String::from_utf8_lossy(&output.stdout);
+        let preview: String = message.chars().take(300).collect();
+        eprintln!(
+            "\n== {task}: exit {} in {:.2} s, {} bytes of result message\n{preview}{}",
+            output.status.code().unwrap_or(-1),
+            started.elapsed().as_secs_f64(),
+            message.len(),
+            if message.len() > 300 { " …" } else { "" }
+        );
+        if !output.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            bail!("task {task} failed");
+        }
+    }
+    eprintln!(
+        "\nThe prepared experiment is in {}",
+        data.join("storage/experiments/1234").display()
+    );
+    Ok(())
 }
 
 fn test(root: &Path) -> Result<()> {
@@ -210,20 +268,40 @@ fn ensure_python_env(root: &Path) -> Result<PathBuf> {
     Ok(python)
 }
 
-/// The queue's PostgreSQL tests need a server; say how to get one rather than fail obscurely.
+/// The queue's PostgreSQL tests need a server: use `TASKHOST_TEST_POSTGRES_URL`, else the
+/// local one on 127.0.0.1:5432, starting a Debian cluster (`pg_ctlcluster`) when it is down.
 fn check_postgres() -> Result<()> {
-    let url = std::env::var("TASKHOST_TEST_POSTGRES_URL").unwrap_or_default();
-    if !url.is_empty() {
+    if std::env::var("TASKHOST_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
         return Ok(());
     }
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
-    if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)).is_err() {
-        bail!(
-            "the queue tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or \
-             TASKHOST_TEST_POSTGRES_URL; start one (`.ci/run` does) and try again"
-        );
+    let up = || {
+        std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)).is_ok()
+    };
+    if up() {
+        return Ok(());
     }
-    Ok(())
+    if let Ok(versions) = std::fs::read_dir("/etc/postgresql") {
+        for version in versions.flatten() {
+            let version = version.file_name().to_string_lossy().into_owned();
+            let _ = run(Command::new("pg_ctlcluster").args([
+                "--skip-systemctl-redirect",
+                &version,
+                "main",
+                "start",
+            ]));
+        }
+        for _ in 0..30 {
+            if up() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+    bail!(
+        "the queue tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or \
+         TASKHOST_TEST_POSTGRES_URL; none is running and none could be started"
+    )
 }
 
 fn bench(root: &Path) -> Result<()> {

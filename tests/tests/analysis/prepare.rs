@@ -82,3 +82,25 @@ fn prepare_experiment_on_a_missing_folder_is_not_found() {
     assert_eq!(code, "NOT_FOUND", "{message}");
     assert!(message.contains("matrix.mtx"), "{message}");
 }
+
+#[test]
+fn prepare_experiment_from_a_folder_without_cell_sets_removes_stale_ones() {
+    let host = fresh_host("e2e-stale-cellsets");
+    host.stage_source(&pbmc3k_dir());
+    let envelope = sample("prepare-experiment", "88");
+    let first = host
+        .exec(&envelope, &[taskhost_e2e::SOURCE_GRANT])
+        .body(&host);
+    assert_eq!(first["cellSets"], json!(true));
+    let staged = host
+        .storage()
+        .join(SOURCE_BUCKET)
+        .join(SOURCE_PATH)
+        .join("cellsets.json");
+    std::fs::remove_file(staged).expect("the staged cell sets");
+    let second = host
+        .exec(&envelope, &[taskhost_e2e::SOURCE_GRANT])
+        .body(&host);
+    assert_eq!(second["cellSets"], json!(false));
+    assert!(!host.experiment("88").join("cellsets.json").exists());
+}

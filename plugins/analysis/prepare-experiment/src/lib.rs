@@ -85,18 +85,18 @@ impl Plugin for PrepareExperiment {
         )
         .map_err(|e| prepare_error(e.into()))?;
         drop((matrix, features, barcodes));
-        timer.lap("parse");
 
         let exp = prepare_matrix_observed(tenx, &options, |stage| {
-            let (fraction, message) = match stage {
-                Stage::Normalise => (0.35, "normalising"),
-                Stage::HighlyVariableGenes => (0.4, "finding highly variable genes"),
-                Stage::Pca => (0.45, "computing the PCA"),
+            let (fraction, message, finished) = match stage {
+                Stage::Normalise => (0.35, "normalising", "parse"),
+                Stage::HighlyVariableGenes => (0.4, "finding highly variable genes", "normalise"),
+                Stage::Pca => (0.45, "computing the PCA", "hvg"),
             };
+            timer.lap(finished);
             progress::report(fraction, message);
         })
         .map_err(prepare_error)?;
-        timer.lap("normalise+hvg+pca");
+        timer.lap("pca");
 
         progress::report(0.8, "encoding the AnnData store");
         let mut summary = Summary {
@@ -115,8 +115,10 @@ impl Plugin for PrepareExperiment {
         timer.lap("encode");
 
         write_store(store, &mut summary)?;
-        if let Some(key) = &files.cellsets {
-            storage::experiment().put(CELLSETS_KEY, &files.read(key)?)?;
+        // Cell sets of an earlier preparation must not outlive it.
+        match &files.cellsets {
+            Some(key) => storage::experiment().put(CELLSETS_KEY, &files.read(key)?)?,
+            None => storage::experiment().delete(CELLSETS_KEY)?,
         }
         timer.lap("write");
         progress::report(1.0, "experiment prepared");

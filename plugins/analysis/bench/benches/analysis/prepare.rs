@@ -20,11 +20,14 @@ pub fn compare(name: &str, source: &Path, repeat: usize) -> String {
     for i in 0..repeat {
         let run = host.exec(&envelope, &[SOURCE_GRANT]);
         run.body(&host);
-        let phases = run
-            .stderr
+        // The plugin's own log line: `phase times (ms) ... fields="read=.. parse=.. ..."`.
+        let phases = strip_ansi(&run.stderr)
             .lines()
             .find(|l| l.contains("phase times"))
-            .unwrap_or("");
+            .and_then(|l| l.split("fields=").nth(1))
+            .map_or(String::new(), |f| {
+                format!("(phases, ms: {})", f.trim_matches('"'))
+            });
         println!(
             "{name}: taskhost exec run {}: {:.3} s, peak RSS {} MiB {phases}",
             i + 1,
@@ -54,4 +57,22 @@ pub fn compare(name: &str, source: &Path, repeat: usize) -> String {
 /// Formats a duration in milliseconds.
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// `text` without terminal colour codes (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -21,7 +21,8 @@
 mod read;
 
 pub use read::{
-    Embedding, ObsTable, SparseColumn, VarTable, XColumns, read_obs, read_pca, read_var,
+    Embedding, GeneNames, ObsTable, SparseColumn, VarTable, XColumns, read_gene_names, read_obs,
+    read_pca, read_var,
 };
 
 use serde_json::{Value, json};

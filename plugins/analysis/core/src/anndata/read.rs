@@ -126,6 +126,26 @@ pub fn read_var(src: &mut dyn StoreSource) -> Result<VarTable, ZarrError> {
     })
 }
 
+/// Reads only `var`'s gene ids and symbols (what a gene lookup needs).
+///
+/// # Errors
+/// [`ZarrError`] for a missing or malformed column, or columns of different lengths.
+pub fn read_gene_names(src: &mut dyn StoreSource) -> Result<GeneNames, ZarrError> {
+    let ids = strings(src, "var/gene_ids")?;
+    let names = strings(src, "var/gene_names")?;
+    check_len("var/gene_names", names.len(), ids.len())?;
+    Ok(GeneNames { ids, names })
+}
+
+/// `var`'s gene ids and symbols.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneNames {
+    /// Gene ids (the index).
+    pub ids: Vec<String>,
+    /// Gene symbols (not unique).
+    pub names: Vec<String>,
+}
+
 /// Reads `obs`.
 ///
 /// # Errors

@@ -8,11 +8,13 @@
 //! positive.
 
 mod lanczos;
+mod selected;
 mod tridiag;
 
 pub use lanczos::top_eigenpairs;
 
 use crate::sparse::Csr;
+use selected::Selected;
 
 /// The result, as scanpy stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,10 +70,55 @@ pub fn pca(pattern: &Csr, values: &[f32], mask: &[bool], n_comps: usize) -> Resu
         let i = i as u32;
         position[g] = i;
     }
-    let (mean, cov) = covariance(pattern, values, &position, p)?;
-    let total_var: f64 = (0..p).map(|i| cov[i * p + i]).sum();
-    let (variance, mut vectors) = top_eigenpairs(&cov, p, k)?;
-    drop(cov);
+    let selected = Selected::new(pattern, values, &position, p)?;
+    let method = if selected.prefer_implicit(expected_steps(k)) {
+        Method::Implicit
+    } else {
+        Method::Dense
+    };
+    finish(&selected, genes, k, method)
+}
+
+/// How the covariance is applied in the Lanczos loop (see [`selected`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// Build the `p x p` covariance, then dense products.
+    Dense,
+    /// Two sparse products per step.
+    Implicit,
+}
+
+/// About how many Lanczos steps `k` components take (observed: ~4k).
+fn expected_steps(k: usize) -> usize {
+    4 * k + 10
+}
+
+/// The eigen decomposition, signs, projection and ratios.
+pub(crate) fn finish(
+    selected: &Selected,
+    genes: Vec<usize>,
+    k: usize,
+    method: Method,
+) -> Result<Pca, PcaError> {
+    let p = selected.p;
+    let total_var: f64 = selected.variance.iter().sum();
+    let (variance, mut vectors) = match method {
+        Method::Dense => top_eigenpairs(&selected.covariance(), p, k)?,
+        Method::Implicit => {
+            // Covariance entries are bounded by the largest variance (Cauchy-Schwarz): the
+            // same scale as the dense path's `max |c| sqrt(p)`.
+            let max_var = selected
+                .variance
+                .iter()
+                .fold(0.0, |m: f64, v| m.max(v.abs()));
+            #[allow(clippy::cast_precision_loss)]
+            let norm = max_var * (p as f64).sqrt();
+            if !norm.is_finite() {
+                return Err(PcaError::NotFinite);
+            }
+            lanczos::lanczos(p, k, norm, |x, y| selected.apply(x, y))?
+        }
+    };
     for v in &mut vectors {
         let mut best = 0;
         for (i, x) in v.iter().enumerate() {
@@ -83,7 +130,7 @@ pub fn pca(pattern: &Csr, values: &[f32], mask: &[bool], n_comps: usize) -> Resu
             v.iter_mut().for_each(|x| *x = -*x);
         }
     }
-    let coordinates = project(pattern, values, &position, &mean, &vectors);
+    let coordinates = project(selected, &vectors);
     Ok(Pca {
         n_comps: k,
         genes,
@@ -94,62 +141,10 @@ pub fn pca(pattern: &Csr, values: &[f32], mask: &[bool], n_comps: usize) -> Resu
     })
 }
 
-/// Means and the dense `p x p` covariance (`ddof=1`) of the selected columns.
-fn covariance(
-    pattern: &Csr,
-    values: &[f32],
-    position: &[u32],
-    p: usize,
-) -> Result<(Vec<f64>, Vec<f64>), PcaError> {
-    let n = pattern.n_rows;
-    let mut sums = vec![0f64; p];
-    let mut gram = vec![0f64; p * p];
-    let mut row_entries: Vec<(usize, f64)> = Vec::new();
-    for r in 0..n {
-        let (idx, _) = pattern.row(r);
-        let start = pattern.indptr[r];
-        row_entries.clear();
-        for (off, &c) in idx.iter().enumerate() {
-            let h = position[c as usize];
-            if h != u32::MAX {
-                let v = f64::from(values[start + off]);
-                if !v.is_finite() {
-                    return Err(PcaError::NotFinite);
-                }
-                row_entries.push((h as usize, v));
-            }
-        }
-        for (a, &(ha, va)) in row_entries.iter().enumerate() {
-            sums[ha] += va;
-            let line = &mut gram[ha * p..(ha + 1) * p];
-            for &(hb, vb) in &row_entries[a..] {
-                line[hb] += va * vb;
-            }
-        }
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let nf = n as f64;
-    let mean: Vec<f64> = sums.iter().map(|s| s / nf).collect();
-    for a in 0..p {
-        for b in a..p {
-            let c = (gram[a * p + b] - nf * mean[a] * mean[b]) / (nf - 1.0);
-            gram[a * p + b] = c;
-            gram[b * p + a] = c;
-        }
-    }
-    Ok((mean, gram))
-}
-
 /// `(X - μ) V` for each cell, as `f32`.
-fn project(
-    pattern: &Csr,
-    values: &[f32],
-    position: &[u32],
-    mean: &[f64],
-    vectors: &[Vec<f64>],
-) -> Vec<f32> {
+fn project(selected: &Selected, vectors: &[Vec<f64>]) -> Vec<f32> {
     let k = vectors.len();
-    let p = mean.len();
+    let p = selected.p;
     // Gene-major loadings for a contiguous inner loop.
     let mut loadings = vec![0f64; p * k];
     for (c, v) in vectors.iter().enumerate() {
@@ -159,21 +154,17 @@ fn project(
     }
     let offset: Vec<f64> = vectors
         .iter()
-        .map(|v| v.iter().zip(mean).map(|(a, b)| a * b).sum())
+        .map(|v| v.iter().zip(&selected.mean).map(|(a, b)| a * b).sum())
         .collect();
-    let mut out = Vec::with_capacity(pattern.n_rows * k);
+    let mut out = Vec::with_capacity(selected.n * k);
     let mut acc = vec![0f64; k];
-    for r in 0..pattern.n_rows {
+    for r in 0..selected.n {
         acc.iter_mut().for_each(|a| *a = 0.0);
-        let (idx, _) = pattern.row(r);
-        let start = pattern.indptr[r];
-        for (off, &c) in idx.iter().enumerate() {
-            let h = position[c as usize];
-            if h != u32::MAX {
-                let v = f64::from(values[start + off]);
-                let l = &loadings[h as usize * k..(h as usize + 1) * k];
-                acc.iter_mut().zip(l).for_each(|(a, &w)| *a += v * w);
-            }
+        let (cols, values) = selected.row(r);
+        for (&h, &v) in cols.iter().zip(values) {
+            let l = &loadings[h as usize * k..(h as usize + 1) * k];
+            let v = f64::from(v);
+            acc.iter_mut().zip(l).for_each(|(a, &w)| *a += v * w);
         }
         #[allow(clippy::cast_possible_truncation)]
         out.extend(acc.iter().zip(&offset).map(|(a, o)| (a - o) as f32));

@@ -111,3 +111,45 @@ fn too_many_components_is_invalid_input() {
         Err(PcaError::InvalidInput(_))
     ));
 }
+
+#[test]
+fn dense_and_implicit_covariance_products_give_the_same_pca() {
+    let (n, p, k) = (300, 60, 8);
+    let mut state = 7u32;
+    let mut rnd = || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        state >> 8
+    };
+    let rows: Vec<Vec<f32>> = (0..n)
+        .map(|i| {
+            (0..p)
+                .map(|j| {
+                    if rnd() % 10 == 0 || (i % 4 == 0 && j < 5) {
+                        (rnd() % 1000) as f32 / 100.0
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let m = csr_from_dense(&rows);
+    let position: Vec<u32> = (0..p as u32).collect();
+    let selected = Selected::new(&m, &m.data, &position, p).unwrap();
+    let genes: Vec<usize> = (0..p).collect();
+    let dense = finish(&selected, genes.clone(), k, Method::Dense).unwrap();
+    let implicit = finish(&selected, genes, k, Method::Implicit).unwrap();
+    for c in 0..k {
+        let (a, b) = (dense.variance[c], implicit.variance[c]);
+        assert!((a - b).abs() <= 1e-9 * a, "variance {c}: {a} vs {b}");
+        let cos: f64 = dense.components[c * p..(c + 1) * p]
+            .iter()
+            .zip(&implicit.components[c * p..(c + 1) * p])
+            .map(|(x, y)| x * y)
+            .sum();
+        assert!((cos - 1.0).abs() < 1e-8, "component {c}: cos {cos}");
+    }
+    for (x, y) in dense.coordinates.iter().zip(&implicit.coordinates) {
+        assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{x} vs {y}");
+    }
+}

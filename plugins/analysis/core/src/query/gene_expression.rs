@@ -7,13 +7,11 @@
 //! out; when none is found the result is a not-found error naming them. The output is keyed by
 //! the gene as requested.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{QueryError, parse_body, select_cells, truncation_cap};
-use crate::anndata::{SparseColumn, VarTable, XColumns, read_var};
+use super::{QueryError, parse_body, select_cells, short_f32, short_f32s, truncation_cap};
+use crate::anndata::{SparseColumn, VarTable, XColumns, read_gene_names};
 use crate::zarr::StoreSource;
 
 /// The body of a `GeneExpression` task.
@@ -59,6 +57,7 @@ pub struct RawExpression {
     /// Population standard deviation.
     pub stdev: f64,
     /// One value per selected cell, in ascending cell order.
+    #[serde(serialize_with = "short_f32s")]
     pub expression: Vec<f32>,
 }
 
@@ -66,10 +65,13 @@ pub struct RawExpression {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TruncatedExpression {
     /// Smallest capped value.
+    #[serde(serialize_with = "short_f32")]
     pub min: f32,
     /// Largest capped value.
+    #[serde(serialize_with = "short_f32")]
     pub max: f32,
     /// One value per selected cell, in ascending cell order.
+    #[serde(serialize_with = "short_f32s")]
     pub expression: Vec<f32>,
 }
 
@@ -82,24 +84,28 @@ pub fn resolve_genes(
     var: &VarTable,
     requested: &[String],
 ) -> Result<Vec<(String, usize)>, QueryError> {
-    let mut by_symbol: HashMap<String, usize> = HashMap::new();
-    let mut by_id: HashMap<String, usize> = HashMap::new();
-    for g in 0..var.len() {
-        by_symbol
-            .entry(var.gene_names[g].to_ascii_lowercase())
-            .or_insert(g);
-        by_id
-            .entry(var.gene_ids[g].to_ascii_lowercase())
-            .or_insert(g);
-    }
+    resolve_gene_names(&var.gene_ids, &var.gene_names, requested)
+}
+
+/// [`resolve_genes`] on the two columns it reads.
+///
+/// # Errors
+/// [`QueryError::NotFound`] naming every requested gene when none is found.
+pub fn resolve_gene_names(
+    gene_ids: &[String],
+    gene_names: &[String],
+    requested: &[String],
+) -> Result<Vec<(String, usize)>, QueryError> {
+    // A linear scan per requested gene: a handful of genes against ~30,000 names costs less
+    // than hashing every name (no allocation per gene).
+    let find =
+        |column: &[String], key: &str| column.iter().position(|n| n.eq_ignore_ascii_case(key));
     let found: Vec<(String, usize)> = requested
         .iter()
         .filter_map(|name| {
-            let key = name.to_ascii_lowercase();
-            by_symbol
-                .get(&key)
-                .or_else(|| by_id.get(&key))
-                .map(|&g| (name.clone(), g))
+            find(gene_names, name)
+                .or_else(|| find(gene_ids, name))
+                .map(|g| (name.clone(), g))
         })
         .collect();
     if found.is_empty() {
@@ -173,8 +179,8 @@ pub fn expression(column: &SparseColumn, cells: &[u32]) -> Result<GeneExpression
     })
 }
 
-/// Answers a `GeneExpression` request from a stored experiment: reads `var`, the selected
-/// cells and each found gene's column (two byte-range reads per gene).
+/// Answers a `GeneExpression` request from a stored experiment: reads `var`'s ids and
+/// symbols, the selected cells and each found gene's column (two byte-range reads per gene).
 ///
 /// # Errors
 /// [`QueryError`]: not found (genes, cell sets), invalid input, or a store failure.
@@ -183,8 +189,8 @@ pub fn gene_expression(
     request: &GeneExpressionRequest,
     cellsets_json: Option<&[u8]>,
 ) -> Result<Value, QueryError> {
-    let var = read_var(src)?;
-    let genes = resolve_genes(&var, &request.genes)?;
+    let var = read_gene_names(src)?;
+    let genes = resolve_gene_names(&var.ids, &var.names, &request.genes)?;
     let x = XColumns::open(src)?;
     let cells = select_cells(cellsets_json, request.cell_sets.as_deref(), x.n_cells)?;
     let mut out = Map::new();

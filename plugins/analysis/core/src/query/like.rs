@@ -2,7 +2,7 @@
 //! character, `\` escapes the next character (PostgreSQL's default escape); letters compare
 //! ASCII case-insensitively (`ILIKE`). The whole text must match.
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {
     Any,
     One,
@@ -25,9 +25,34 @@ fn tokens(pattern: &str) -> Vec<Token> {
 
 /// Whether `text` matches the `LIKE` `pattern`.
 pub fn like(pattern: &str, text: &str) -> bool {
-    let p = tokens(pattern);
-    let t: Vec<char> = text.chars().collect();
-    // Greedy matching with backtracking to the last `%`: O(len(p) * len(t)) at worst.
+    Like::new(pattern).matches(text)
+}
+
+/// A `LIKE` pattern parsed once, to match many texts (ASCII texts without allocating).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Like(Vec<Token>);
+
+impl Like {
+    /// Parses `pattern`.
+    pub fn new(pattern: &str) -> Self {
+        Self(tokens(pattern))
+    }
+
+    /// Whether `text` matches.
+    pub fn matches(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            run(&self.0, text.as_bytes(), |c, b| {
+                c.eq_ignore_ascii_case(&char::from(b))
+            })
+        } else {
+            let t: Vec<char> = text.chars().collect();
+            run(&self.0, &t, |c, t| c.eq_ignore_ascii_case(&t))
+        }
+    }
+}
+
+/// Greedy matching with backtracking to the last `%`: O(len(p) * len(t)) at worst.
+fn run<T: Copy>(p: &[Token], t: &[T], eq: impl Fn(char, T) -> bool) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
@@ -40,7 +65,7 @@ pub fn like(pattern: &str, text: &str) -> bool {
                 pi += 1;
                 ti += 1;
             }
-            Some(Token::Char(c)) if c.eq_ignore_ascii_case(&t[ti]) => {
+            Some(&Token::Char(c)) if eq(c, t[ti]) => {
                 pi += 1;
                 ti += 1;
             }

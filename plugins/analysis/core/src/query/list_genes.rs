@@ -8,8 +8,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{QueryError, f32_json, like, parse_body};
+use super::{QueryError, f32_json, parse_body};
 use crate::anndata::{VAR_COLUMNS, VarTable};
+use crate::query::like::Like;
 
 /// The body of a `ListGenes` task.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -115,9 +116,12 @@ pub fn list_genes(var: &VarTable, request: &ListGenesRequest) -> Result<Value, Q
         }
     };
     let mut genes: Vec<usize> = match &request.gene_names_filter {
-        Some(pattern) => (0..var.len())
-            .filter(|&g| like(pattern, &var.gene_names[g]))
-            .collect(),
+        Some(pattern) => {
+            let pattern = Like::new(pattern);
+            (0..var.len())
+                .filter(|&g| pattern.matches(&var.gene_names[g]))
+                .collect()
+        }
         None => (0..var.len()).collect(),
     };
     if let Some(column) = order {

@@ -1,0 +1,173 @@
+//! The highly variable columns of the matrix as a compact CSR, and the two ways of applying
+//! their covariance `C = (X - 1μᵀ)ᵀ(X - 1μᵀ) / (n - 1)` to a vector:
+//!
+//! - dense: build `C` once (`p x p`, `f64`, from the sparse rows), then one dense product per
+//!   Lanczos step;
+//! - implicit: `C v = (Xᵀ(X v - (μᵀv) 1) - μ Σ(X v - (μᵀv) 1)) / (n - 1)`, two sparse products
+//!   per step and no `p x p` matrix.
+//!
+//! [`Selected::prefer_implicit`] picks the cheaper one from the shape: the implicit form wins
+//! when the selected columns are sparse (PBMC), the dense one when rows hold many selected
+//! values (building `C` costs `Σ h²/2` once, each implicit step `2 nnz`).
+
+use super::PcaError;
+
+/// The selected columns of a CSR matrix, renumbered `0..p`, in `f32` as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct Selected {
+    /// Rows (cells).
+    pub n: usize,
+    /// Selected columns (genes).
+    pub p: usize,
+    indptr: Vec<usize>,
+    cols: Vec<u32>,
+    values: Vec<f32>,
+    /// Column means.
+    pub mean: Vec<f64>,
+    /// Column variances (`ddof=1`), the diagonal of `C`.
+    pub variance: Vec<f64>,
+}
+
+impl Selected {
+    /// Keeps the columns `c` with `position[c] != u32::MAX`, renumbered to `position[c]`.
+    ///
+    /// # Errors
+    /// [`PcaError::NotFinite`] when a selected value is NaN or infinite.
+    pub fn new(
+        pattern: &crate::sparse::Csr,
+        values: &[f32],
+        position: &[u32],
+        p: usize,
+    ) -> Result<Self, PcaError> {
+        let n = pattern.n_rows;
+        let mut indptr = Vec::with_capacity(n + 1);
+        indptr.push(0);
+        let (mut cols, mut kept) = (Vec::new(), Vec::new());
+        let mut sums = vec![0f64; p];
+        let mut squares = vec![0f64; p];
+        for r in 0..n {
+            let (idx, _) = pattern.row(r);
+            let start = pattern.indptr[r];
+            for (off, &c) in idx.iter().enumerate() {
+                let h = position[c as usize];
+                if h != u32::MAX {
+                    let v = values[start + off];
+                    if !v.is_finite() {
+                        return Err(PcaError::NotFinite);
+                    }
+                    let v64 = f64::from(v);
+                    sums[h as usize] += v64;
+                    squares[h as usize] += v64 * v64;
+                    cols.push(h);
+                    kept.push(v);
+                }
+            }
+            indptr.push(cols.len());
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let nf = n as f64;
+        let mean: Vec<f64> = sums.iter().map(|s| s / nf).collect();
+        let variance = squares
+            .iter()
+            .zip(&mean)
+            .map(|(s, m)| (s - nf * m * m) / (nf - 1.0))
+            .collect();
+        Ok(Self {
+            n,
+            p,
+            indptr,
+            cols,
+            values: kept,
+            mean,
+            variance,
+        })
+    }
+
+    /// The stored entries of row `r`.
+    pub fn row(&self, r: usize) -> (&[u32], &[f32]) {
+        let range = self.indptr[r]..self.indptr[r + 1];
+        (&self.cols[range.clone()], &self.values[range])
+    }
+
+    /// Whether the implicit product is expected to be cheaper than building `C`, for a Lanczos
+    /// run of about `steps` products.
+    pub fn prefer_implicit(&self, steps: usize) -> bool {
+        let build: usize = (0..self.n)
+            .map(|r| {
+                let h = self.indptr[r + 1] - self.indptr[r];
+                h * (h + 1) / 2
+            })
+            .sum();
+        let dense = build + steps * (self.p * self.p / 2 + self.p);
+        let implicit = steps * (2 * self.cols.len() + self.n + self.p);
+        implicit < dense
+    }
+
+    /// The dense covariance `C`, row-major `p x p`.
+    pub fn covariance(&self) -> Vec<f64> {
+        let p = self.p;
+        let mut gram = vec![0f64; p * p];
+        for r in 0..self.n {
+            let (cols, values) = self.row(r);
+            for (a, (&ha, &va)) in cols.iter().zip(values).enumerate() {
+                let va = f64::from(va);
+                let line = &mut gram[ha as usize * p..(ha as usize + 1) * p];
+                for (&hb, &vb) in cols[a..].iter().zip(&values[a..]) {
+                    line[hb as usize] += va * f64::from(vb);
+                }
+            }
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let nf = self.n as f64;
+        for a in 0..p {
+            for b in a..p {
+                let c = (gram[a * p + b] - nf * self.mean[a] * self.mean[b]) / (nf - 1.0);
+                gram[a * p + b] = c;
+                gram[b * p + a] = c;
+            }
+        }
+        gram
+    }
+
+    /// `y = C x` without forming `C`: per row, `u = x_r · v - μᵀv` then `y += u x_r` while the
+    /// row is in cache (one pass over the stored values), then `y = (y - μ Σu) / (n - 1)`.
+    pub fn apply(&self, x: &[f64], y: &mut [f64]) {
+        let shift: f64 = self.mean.iter().zip(x).map(|(m, v)| m * v).sum();
+        y.iter_mut().for_each(|v| *v = 0.0);
+        let x = &x[..self.p];
+        let y = &mut y[..self.p];
+        let mut total = 0.0;
+        for r in 0..self.n {
+            let (cols, values) = self.row(r);
+            let u = sparse_dot(cols, values, x) - shift;
+            total += u;
+            for (&c, &v) in cols.iter().zip(values) {
+                y[c as usize] += f64::from(v) * u;
+            }
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let scale = 1.0 / (self.n as f64 - 1.0);
+        for (yi, m) in y.iter_mut().zip(&self.mean) {
+            *yi = (*yi - m * total) * scale;
+        }
+    }
+}
+
+/// `Σ values[i] x[cols[i]]` with four independent sums: one running sum would wait on the
+/// previous addition at every entry (this loop bounds the PCA's speed).
+fn sparse_dot(cols: &[u32], values: &[f32], x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (cc, vc) = (cols.chunks_exact(4), values.chunks_exact(4));
+    let tail: f64 = cc
+        .remainder()
+        .iter()
+        .zip(vc.remainder())
+        .map(|(&c, &v)| f64::from(v) * x[c as usize])
+        .sum();
+    for (c, v) in cc.zip(vc) {
+        for l in 0..4 {
+            acc[l] += f64::from(v[l]) * x[c[l] as usize];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
