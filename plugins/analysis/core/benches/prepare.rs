@@ -8,7 +8,6 @@
 
 #![allow(missing_docs, clippy::print_stdout)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -131,39 +130,16 @@ fn peak_rss() -> String {
 
 /// The synthetic 10x folder ([`taskhost_analysis::synthetic`]), generated on first use.
 fn synthetic_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(synthetic::DIR_NAME);
-    if dir.join("barcodes.tsv.gz").exists() {
-        println!("synthetic data: {}", dir.display());
-        return dir;
-    }
-    std::fs::create_dir_all(&dir).expect("temp dir is writable");
     let t = Instant::now();
-    let gz = |name: &str| {
-        let file = std::fs::File::create(dir.join(name)).expect("temp dir is writable");
-        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast())
-    };
-    let (mut m, mut f, mut b) = (
-        gz("matrix.mtx.gz.part"),
-        gz("features.tsv.gz"),
-        gz("barcodes.tsv.gz.part"),
-    );
-    let nnz = synthetic::write_10x(synthetic::CELLS, synthetic::GENES, &mut m, &mut f, &mut b)
-        .expect("temp dir is writable");
-    for (w, name) in [(m, "matrix.mtx.gz"), (b, "barcodes.tsv.gz")] {
-        w.finish()
-            .and_then(|mut w| w.flush())
-            .expect("temp dir is writable");
-        std::fs::rename(dir.join(format!("{name}.part")), dir.join(name))
-            .expect("temp dir is writable");
+    let (dir, generated) = synthetic::ensure_folder().expect("temp dir is writable");
+    match generated {
+        Some(nnz) => println!(
+            "synthetic data: {} ({nnz} non-zeros, {:.1} %, generated in {:.1} s)",
+            dir.display(),
+            100.0 * nnz as f64 / (synthetic::CELLS * synthetic::GENES) as f64,
+            t.elapsed().as_secs_f64()
+        ),
+        None => println!("synthetic data: {}", dir.display()),
     }
-    f.finish()
-        .and_then(|mut w| w.flush())
-        .expect("temp dir is writable");
-    println!(
-        "synthetic data: {} ({nnz} non-zeros, {:.1} %, generated in {:.1} s)",
-        dir.display(),
-        100.0 * nnz as f64 / (synthetic::CELLS * synthetic::GENES) as f64,
-        t.elapsed().as_secs_f64()
-    );
     dir
 }

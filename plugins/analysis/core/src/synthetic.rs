@@ -95,6 +95,37 @@ impl SplitMix {
     }
 }
 
+/// The synthetic 10x folder (`matrix.mtx.gz`, `features.tsv.gz`, `barcodes.tsv.gz`) in the
+/// system temp dir, generated on first use, with how many non-zeros it holds (`None` when it
+/// already existed). The matrix and barcodes are written under a `.part` name and renamed, so
+/// a present `barcodes.tsv.gz` marks a complete folder. Benchmarks share it.
+pub fn ensure_folder() -> io::Result<(std::path::PathBuf, Option<u64>)> {
+    let dir = std::env::temp_dir().join(DIR_NAME);
+    if dir.join("barcodes.tsv.gz").exists() {
+        return Ok((dir, None));
+    }
+    std::fs::create_dir_all(&dir)?;
+    let gz = |name: &str| -> io::Result<_> {
+        let file = std::fs::File::create(dir.join(name))?;
+        Ok(flate2::write::GzEncoder::new(
+            io::BufWriter::new(file),
+            flate2::Compression::fast(),
+        ))
+    };
+    let (mut m, mut f, mut b) = (
+        gz("matrix.mtx.gz.part")?,
+        gz("features.tsv.gz")?,
+        gz("barcodes.tsv.gz.part")?,
+    );
+    let nnz = write_10x(CELLS, GENES, &mut m, &mut f, &mut b)?;
+    f.finish()?.flush()?;
+    for (writer, name) in [(m, "matrix.mtx.gz"), (b, "barcodes.tsv.gz")] {
+        writer.finish()?.flush()?;
+        std::fs::rename(dir.join(format!("{name}.part")), dir.join(name))?;
+    }
+    Ok((dir, Some(nnz as u64)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::write_10x;
