@@ -26,6 +26,16 @@ fn rand_suffix() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Asserts the exit code, showing stderr when it differs.
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn message(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -47,12 +57,7 @@ fn echo_result_message_has_exactly_the_documented_shape() {
         "experimentId": "e1", "timeout": "2099-12-31 00:00:00", "somethingNew": {"kept": [1, 2]},
         "body": {"name": "Echo", "payload": "ü"}});
     let output = exec_json(data.path(), &task);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let expected = json!({
         "request": task,
         "results": [{"content-type": "application/json", "content-encoding": "utf-8", "type": "inline",
@@ -172,12 +177,7 @@ fn a_large_result_is_offloaded_with_a_presigned_url_and_stored() {
     let size = 300 * 1024;
     let task = json!({"uuid": "big-1", "body": {"name": "Echo", "payload": "x", "repeat": size}});
     let output = exec_json(data.path(), &task);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let msg = message(&output);
     let entry = &msg["results"][0];
     assert_eq!(entry["type"], "s3-path");
@@ -242,12 +242,7 @@ fn plugin_inspect_prints_describe_and_imports() {
         .arg(common::test_plugin("spin"))
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc["name"], "spin");
     assert_eq!(doc["tasks"], json!(["Spin"]));

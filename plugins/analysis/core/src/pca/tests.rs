@@ -50,16 +50,12 @@ fn two_proportional_genes_have_one_component_along_their_line() {
 #[test]
 fn coordinates_and_variances_follow_the_definition() {
     let (n, p, k) = (40, 12, 4);
-    let mut state = 1u32;
-    let mut rnd = || {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        state >> 8
-    };
+    let mut rnd = lcg(1);
     let rows: Vec<Vec<f32>> = (0..n)
         .map(|_| {
             (0..p)
                 .map(|_| {
-                    if rnd() % 3 == 0 {
+                    if rnd().is_multiple_of(3) {
                         (rnd() % 1000) as f32 / 100.0
                     } else {
                         0.0
@@ -115,16 +111,12 @@ fn too_many_components_is_invalid_input() {
 #[test]
 fn dense_and_implicit_covariance_products_give_the_same_pca() {
     let (n, p, k) = (300, 60, 8);
-    let mut state = 7u32;
-    let mut rnd = || {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        state >> 8
-    };
+    let mut rnd = lcg(7);
     let rows: Vec<Vec<f32>> = (0..n)
         .map(|i| {
             (0..p)
                 .map(|j| {
-                    if rnd() % 10 == 0 || (i % 4 == 0 && j < 5) {
+                    if rnd().is_multiple_of(10) || (i % 4 == 0 && j < 5) {
                         (rnd() % 1000) as f32 / 100.0
                     } else {
                         0.0
@@ -151,5 +143,14 @@ fn dense_and_implicit_covariance_products_give_the_same_pca() {
     }
     for (x, y) in dense.coordinates.iter().zip(&implicit.coordinates) {
         assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{x} vs {y}");
+    }
+}
+
+/// A seeded linear congruential generator: the same test matrices on every machine.
+fn lcg(seed: u32) -> impl FnMut() -> u32 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        state >> 8
     }
 }
