@@ -8,6 +8,9 @@
 //! - [`capabilities`]: the host side of the WIT imports (storage, progress, log).
 //! - [`storage`]: object storage backends and presigned URLs.
 //! - [`config`]: settings from flags, `TASKHOST_*` variables and the TOML file.
+//! - [`worker`]: `taskhost run`'s lease loop over a [`taskhost_queue::TaskQueue`].
+//! - [`publish`]: where result messages go besides the queue's result store.
+//! - [`telemetry`]: Prometheus metrics and readiness.
 //! - [`cli`]: the `taskhost` command line.
 
 pub mod assemble;
@@ -16,7 +19,10 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod envelope;
+pub mod publish;
 pub mod result_message;
 pub mod router;
 pub mod runtime;
 pub mod storage;
+pub mod telemetry;
+pub mod worker;

@@ -6,123 +6,23 @@
 //! All state of a default setup lives in one folder, `--data-dir` (`./taskhost-data`): the
 //! SQLite queue, local storage, plugins, the compile cache and the presigning key.
 
+mod sources;
+
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use url::Url;
 
 use crate::capabilities::storage::Grant;
 
+use sources::FileSettings;
+pub use sources::SettingsArgs;
+
 /// The default data folder.
 pub const DEFAULT_DATA_DIR: &str = "./taskhost-data";
-
-/// Settings as given on the command line or in the environment (clap fills these).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct SettingsArgs {
-    /// A TOML settings file.
-    #[arg(long, env = "TASKHOST_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The folder for all local state (queue, storage, plugins, cache).
-    #[arg(long, env = "TASKHOST_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Task source: `sqlite://…`, `postgres://…`, an SQS URL or `sqs://<name>`, `http(s)://<host>`.
-    #[arg(long, env = "TASKHOST_QUEUE", value_name = "URL")]
-    pub queue: Option<String>,
-    /// Storage: a local folder, `file://…`, `memory://` (`s3://`, `gs://`, `az://` with the cloud backends).
-    #[arg(long, env = "TASKHOST_STORAGE", value_name = "DIR|URL")]
-    pub storage: Option<String>,
-    /// Plugin folders or `.wasm` files (repeatable; comma-separated in the environment).
-    #[arg(
-        long,
-        env = "TASKHOST_PLUGINS",
-        value_name = "PATH",
-        value_delimiter = ','
-    )]
-    pub plugins: Vec<PathBuf>,
-    /// A plugin registry to follow.
-    #[arg(long, env = "TASKHOST_REGISTRY", value_name = "URL")]
-    pub registry: Option<String>,
-    /// Where results go: `store`, `sns://<topic-arn>`, `file://<dir>`, `stdout`.
-    #[arg(long, env = "TASKHOST_PUBLISH", value_name = "TARGET")]
-    pub publish: Option<String>,
-    /// The HTTP API address.
-    #[arg(long, env = "TASKHOST_LISTEN", value_name = "ADDR")]
-    pub listen: Option<SocketAddr>,
-    /// The URL clients reach the API at (for presigned URLs); defaults to `http://<listen>`.
-    #[arg(long, env = "TASKHOST_PUBLIC_URL", value_name = "URL")]
-    pub public_url: Option<Url>,
-    /// Worker slots.
-    #[arg(long, env = "TASKHOST_CONCURRENCY", value_name = "N")]
-    pub concurrency: Option<u32>,
-    /// Lease (visibility) duration in seconds, extended by heartbeats.
-    #[arg(long, env = "TASKHOST_LEASE_SECS", value_name = "SECS")]
-    pub lease_secs: Option<u64>,
-    /// Attempts before a task is dead-lettered.
-    #[arg(long, env = "TASKHOST_MAX_ATTEMPTS", value_name = "N")]
-    pub max_attempts: Option<u32>,
-    /// `<plugin>=<read|write>:<bucket>` (repeatable; comma-separated in the environment).
-    #[arg(
-        long = "grant",
-        env = "TASKHOST_GRANTS",
-        value_name = "GRANT",
-        value_delimiter = ','
-    )]
-    pub grants: Vec<Grant>,
-    /// Bearer token producers must present.
-    #[arg(
-        long,
-        env = "TASKHOST_API_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub api_token: Option<String>,
-    /// Bearer token for admin routes.
-    #[arg(
-        long,
-        env = "TASKHOST_ADMIN_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub admin_token: Option<String>,
-    /// The compile cache folder (default `<data-dir>/cache`).
-    #[arg(long, env = "TASKHOST_CACHE_DIR", value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
-    /// Secret for the host's presigned URLs (default: a random key kept in `<data-dir>/presign.key`).
-    #[arg(
-        long,
-        env = "TASKHOST_PRESIGN_SECRET",
-        value_name = "SECRET",
-        hide_env_values = true
-    )]
-    pub presign_secret: Option<String>,
-    /// The bucket large results are offloaded to.
-    #[arg(long, env = "TASKHOST_RESULTS_BUCKET", value_name = "BUCKET")]
-    pub results_bucket: Option<String>,
-}
-
-/// The TOML file: the same settings, snake_case keys.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    data_dir: Option<PathBuf>,
-    queue: Option<String>,
-    storage: Option<String>,
-    plugins: Option<Vec<PathBuf>>,
-    registry: Option<String>,
-    publish: Option<String>,
-    listen: Option<SocketAddr>,
-    public_url: Option<Url>,
-    concurrency: Option<u32>,
-    lease_secs: Option<u64>,
-    max_attempts: Option<u32>,
-    grants: Option<Vec<String>>,
-    api_token: Option<String>,
-    admin_token: Option<String>,
-    cache_dir: Option<PathBuf>,
-    presign_secret: Option<String>,
-    results_bucket: Option<String>,
-}
 
 /// The resolved settings.
 #[derive(Debug, Clone, Serialize)]
@@ -165,6 +65,51 @@ pub struct Settings {
     pub presign_secret: Option<String>,
     /// Bucket for offloaded results.
     pub results_bucket: String,
+    /// Task names to claim (empty: every routed name).
+    pub names: Vec<String>,
+    /// Per task name concurrency caps on this host.
+    #[serde(serialize_with = "display_all")]
+    pub caps: Vec<TaskCap>,
+    /// Seconds of grace at shutdown.
+    pub grace_secs: u64,
+    /// The worker id.
+    pub worker_id: String,
+}
+
+/// `<task-name>=<n>`: at most `n` tasks of that name at once on one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCap {
+    /// The task name.
+    pub name: String,
+    /// The most at once (at least 1).
+    pub limit: u32,
+}
+
+impl FromStr for TaskCap {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (name, limit) = text
+            .split_once('=')
+            .ok_or_else(|| format!("cap {text:?}: expected <task-name>=<n>"))?;
+        let limit: u32 = limit
+            .trim()
+            .parse()
+            .map_err(|_| format!("cap {text:?}: {limit:?} is not a whole number"))?;
+        if name.trim().is_empty() || limit == 0 {
+            return Err(format!("cap {text:?}: needs a task name and a limit of at least 1"));
+        }
+        Ok(Self {
+            name: name.trim().to_owned(),
+            limit,
+        })
+    }
+}
+
+impl fmt::Display for TaskCap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.limit)
+    }
 }
 
 /// Why settings could not be resolved.
@@ -249,6 +194,21 @@ impl Settings {
                 message: "must be at least 1".into(),
             });
         }
+        let caps = if !args.caps.is_empty() {
+            args.caps.clone()
+        } else {
+            file.caps
+                .unwrap_or_default()
+                .iter()
+                .map(|c| c.parse::<TaskCap>())
+                .collect::<Result<_, _>>()
+                .map_err(|message| SettingsError::Value { key: "caps", message })?
+        };
+        let names = if !args.names.is_empty() {
+            args.names.clone()
+        } else {
+            file.names.unwrap_or_default()
+        };
         let plugins = if !args.plugins.is_empty() {
             args.plugins.clone()
         } else {
@@ -276,6 +236,10 @@ impl Settings {
             presign_secret: pick(args.presign_secret.clone(), file.presign_secret),
             results_bucket: pick(args.results_bucket.clone(), file.results_bucket)
                 .unwrap_or_else(|| "results".into()),
+            names,
+            caps,
+            grace_secs: pick(args.grace_secs, file.grace_secs).unwrap_or(30),
+            worker_id: pick(args.worker_id.clone(), file.worker_id).unwrap_or_else(default_worker_id),
             data_dir,
         })
     }
@@ -343,6 +307,17 @@ fn default_concurrency() -> u32 {
         .unwrap_or(1)
 }
 
+/// `<hostname>-<pid>`: stable for the life of the process, distinct between hosts.
+fn default_worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "taskhost".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
 fn redact<S: serde::Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(_) => s.serialize_str("<redacted>"),
@@ -350,76 +325,9 @@ fn redact<S: serde::Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S
     }
 }
 
-fn display_all<S: serde::Serializer>(grants: &[Grant], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(grants.iter().map(ToString::to_string))
+fn display_all<S: serde::Serializer, T: fmt::Display>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(items.iter().map(ToString::to_string))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
-        f
-    }
-
-    #[test]
-    fn defaults_follow_the_contract() {
-        let s = Settings::resolve(&SettingsArgs::default()).unwrap();
-        assert_eq!(s.queue, "sqlite://./taskhost-data/queue.db");
-        assert_eq!(s.storage, "./taskhost-data/storage");
-        assert_eq!(s.plugins, vec![PathBuf::from("./taskhost-data/plugins")]);
-        assert_eq!(s.publish, "store");
-        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!((s.lease_secs, s.max_attempts), (30, 3));
-        assert!(s.concurrency >= 1);
-    }
-
-    #[test]
-    fn flags_beat_the_file_and_the_file_beats_defaults() {
-        let file = write("storage = \"/from/file\"\nmax_attempts = 7\ngrants = [\"p=read:b1\"]\n");
-        let args = SettingsArgs {
-            config: Some(file.path().to_owned()),
-            storage: Some("memory://".into()),
-            ..SettingsArgs::default()
-        };
-        let s = Settings::resolve(&args).unwrap();
-        assert_eq!(s.storage, "memory://");
-        assert_eq!(s.max_attempts, 7);
-        assert_eq!(s.grants[0].to_string(), "p=read:b1");
-    }
-
-    #[test]
-    fn unknown_keys_in_the_file_are_an_error_naming_the_key() {
-        let file = write("storag = \"typo\"\n");
-        let args = SettingsArgs {
-            config: Some(file.path().to_owned()),
-            ..SettingsArgs::default()
-        };
-        let err = Settings::resolve(&args).unwrap_err().to_string();
-        assert!(err.contains("storag"), "{err}");
-    }
-
-    #[test]
-    fn out_of_range_values_are_refused() {
-        let args = SettingsArgs {
-            concurrency: Some(0),
-            ..SettingsArgs::default()
-        };
-        assert!(Settings::resolve(&args).is_err());
-    }
-
-    #[test]
-    fn secrets_are_redacted_in_show() {
-        let args = SettingsArgs {
-            api_token: Some("s3cret".into()),
-            ..SettingsArgs::default()
-        };
-        let shown = Settings::resolve(&args).unwrap().to_toml();
-        assert!(
-            !shown.contains("s3cret") && shown.contains("<redacted>"),
-            "{shown}"
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,172 @@
+//! `taskhost run`: the long-running worker and its HTTP API.
+//!
+//! Start-up order: settings -> queue -> storage, runtime and plugins -> API server -> worker.
+//! Any failure before the worker starts is a one-line error and exit code 2. SIGTERM or SIGINT
+//! starts a graceful shutdown (see [`crate::worker`]); a second signal ends the grace period at
+//! once.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use taskhost_queue::{QueueConfig, TaskQueue};
+use tokio_util::sync::CancellationToken;
+
+use crate::assemble;
+use crate::cli::{EXIT_USAGE, fail};
+use crate::config::{Settings, SettingsArgs};
+use crate::dispatch::Dispatcher;
+use crate::http;
+use crate::publish::PublishTarget;
+use crate::telemetry::Telemetry;
+use crate::worker::{Worker, WorkerSettings};
+
+/// Arguments of `taskhost run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+/// Runs the worker until a signal stops it.
+pub(crate) async fn run(args: RunArgs) -> ExitCode {
+    let settings = match Settings::resolve(&args.settings) {
+        Ok(settings) => settings,
+        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+    };
+    let started = match start(&settings).await {
+        Ok(started) => started,
+        Err(e) => return fail(EXIT_USAGE, &format!("{e:#}")),
+    };
+    let shutdown = CancellationToken::new();
+    let force = CancellationToken::new();
+    tokio::spawn(watch_signals(shutdown.clone(), force.clone()));
+    let Started {
+        worker,
+        telemetry,
+        server,
+    } = started;
+    telemetry.mark_started();
+    let report = worker.run(shutdown.clone(), force).await;
+    telemetry.mark_stopping();
+    server.stop().await;
+    tracing::info!(leased = report.leased, released = report.released_at_shutdown, "taskhost stopped");
+    ExitCode::SUCCESS
+}
+
+struct Started {
+    worker: Worker,
+    telemetry: Telemetry,
+    server: http::RunningServer,
+}
+
+async fn start(settings: &Settings) -> anyhow::Result<Started> {
+    let publisher = PublishTarget::parse(&settings.publish)
+        .map_err(anyhow::Error::msg)?
+        .open()?;
+    let queue = connect_queue(settings).await?;
+    let dispatcher = assemble::dispatcher(settings, settings.concurrency).await?;
+    let names = claim_names(settings, &dispatcher)?;
+    let telemetry = Telemetry::install();
+    let server = http::start(settings, Arc::clone(&queue), &dispatcher, telemetry.clone())
+        .await
+        .context("starting the HTTP API")?;
+    tracing::info!(listen = %server.address(), queue = queue.backend(), publish = %settings.publish,
+        names = ?names, "taskhost running");
+    let mut worker_settings = WorkerSettings::new(&settings.worker_id, settings.concurrency, names);
+    worker_settings.lease_for = Duration::from_secs(settings.lease_secs);
+    worker_settings.grace = Duration::from_secs(settings.grace_secs);
+    worker_settings.caps = settings
+        .caps
+        .iter()
+        .map(|cap| (cap.name.clone(), cap.limit))
+        .collect();
+    let worker = Worker::new(
+        queue,
+        dispatcher,
+        publisher,
+        telemetry.clone(),
+        server.finished_listener(),
+        worker_settings,
+    );
+    Ok(Started {
+        worker,
+        telemetry,
+        server,
+    })
+}
+
+async fn connect_queue(settings: &Settings) -> anyhow::Result<Arc<dyn TaskQueue>> {
+    if let Some(parent) = settings
+        .queue
+        .strip_prefix("sqlite://")
+        .and_then(|path| std::path::Path::new(path).parent())
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating the queue's folder {}", parent.display()))?;
+    }
+    let queue = taskhost_queue::connect(&settings.queue, QueueConfig::default())
+        .await
+        .with_context(|| format!("opening the queue {}", redact_url(&settings.queue)))?;
+    Ok(queue)
+}
+
+/// The task names this host claims: its routes, narrowed by `--names`.
+fn claim_names(settings: &Settings, dispatcher: &Dispatcher) -> anyhow::Result<Vec<String>> {
+    let routed: Vec<String> = dispatcher
+        .router()
+        .task_names()
+        .map(str::to_owned)
+        .collect();
+    if settings.names.is_empty() {
+        return Ok(routed);
+    }
+    for name in &settings.names {
+        if !routed.contains(name) {
+            bail!(
+                "--names: no loaded plugin handles task {name:?} (loaded: {})",
+                routed.join(", ")
+            );
+        }
+    }
+    Ok(settings.names.clone())
+}
+
+/// A queue URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// First SIGTERM/SIGINT: graceful shutdown. Second: end the grace period now.
+async fn watch_signals(shutdown: CancellationToken, force: CancellationToken) {
+    let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        tracing::error!("cannot listen for SIGTERM");
+        return;
+    };
+    let mut signals = 0;
+    loop {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        signals += 1;
+        if signals == 1 {
+            tracing::info!("signal received: shutting down gracefully (again to stop at once)");
+            shutdown.cancel();
+        } else {
+            tracing::warn!("second signal: stopping running tasks now");
+            force.cancel();
+            return;
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! The worker of `taskhost run`: leases tasks from a [`TaskQueue`], runs each in a slot, keeps
+//! its lease alive, and settles it (complete, fail, expire or release).
+//!
+//! - **Slots.** At most `slots` tasks run at once. A claim asks for as many tasks as there are
+//!   free slots (capped by `max_batch`), for the task names this host routes, with the per-name
+//!   caps; with nothing to claim the worker waits on the queue's wake-up (LISTEN/NOTIFY or
+//!   in-process) with a polling fallback.
+//! - **Leases.** Each running task heartbeats at a third of the lease, and sooner when its
+//!   plugin reports progress ([`heartbeat`]). A heartbeat that finds the lease lost stops the
+//!   plugin and changes nothing (fencing); one that finds a cancel request stops it and ends the
+//!   task `cancelled`.
+//! - **Settling.** Successes are completed in batches ([`completer`]) after the result has been
+//!   published; failures go through the failure's disposition (retry with backoff, dead-letter,
+//!   final). Invalid envelopes are dead-lettered at once with their reason.
+//! - **Shutdown.** [`Worker::run`] stops claiming when `shutdown` fires, lets running tasks
+//!   finish within the grace period, then stops the rest and releases their leases so that
+//!   another host takes them at once.
+
+mod completer;
+mod heartbeat;
+mod settle;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use taskhost_queue::{ClaimRequest, Lease, TaskQueue};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::dispatch::Dispatcher;
+use crate::publish::Publisher;
+use crate::telemetry::Telemetry;
+
+pub use completer::Completer;
+
+/// How a worker claims and runs tasks.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// This host's worker id in the queue (lease owner, `tried_by`).
+    pub worker_id: String,
+    /// Tasks run at once.
+    pub slots: u32,
+    /// The most tasks one claim asks for.
+    pub max_batch: u32,
+    /// A lease's length; heartbeats extend it.
+    pub lease_for: Duration,
+    /// The task names to claim (the routes, narrowed by `--names`).
+    pub names: Vec<String>,
+    /// Per task name: at most this many at once on this host.
+    pub caps: BTreeMap<String, u32>,
+    /// How long running tasks may take to finish after shutdown is asked for.
+    pub grace: Duration,
+    /// The longest wait for work between claims (the fallback to wake-ups).
+    pub idle_poll: Duration,
+    /// How often expired leases are reaped.
+    pub reap_every: Duration,
+}
+
+impl WorkerSettings {
+    /// Settings with the defaults of `taskhost run` for `slots` slots.
+    pub fn new(worker_id: impl Into<String>, slots: u32, names: Vec<String>) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            slots: slots.max(1),
+            max_batch: 256,
+            lease_for: Duration::from_secs(30),
+            names,
+            caps: BTreeMap::new(),
+            grace: Duration::from_secs(30),
+            idle_poll: Duration::from_secs(1),
+            reap_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Called after a task's final state is stored (the API's result long-poll listens).
+pub trait FinishedListener: Send + Sync {
+    /// The task `uuid` reached a final state (or was queued again after a failure).
+    fn finished(&self, uuid: &str);
+}
+
+/// A listener for nobody (when no API waits for results).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoListener;
+
+impl FinishedListener for NoListener {
+    fn finished(&self, _uuid: &str) {}
+}
+
+/// What a worker needs, shared by its running tasks.
+pub(crate) struct WorkerContext {
+    pub(crate) queue: Arc<dyn TaskQueue>,
+    pub(crate) dispatcher: Dispatcher,
+    pub(crate) publisher: Arc<dyn Publisher>,
+    pub(crate) telemetry: Telemetry,
+    pub(crate) settings: WorkerSettings,
+    pub(crate) completer: Completer,
+    pub(crate) finished: Arc<dyn FinishedListener>,
+    /// Fired when the grace period is over: running tasks stop and release their leases.
+    pub(crate) hard_stop: CancellationToken,
+}
+
+/// A worker over one queue.
+pub struct Worker {
+    context: Arc<WorkerContext>,
+    completer_task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("settings", &self.context.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a worker did between start and shutdown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    /// Leases taken.
+    pub leased: u64,
+    /// Tasks still running when the grace period ended: stopped and released.
+    pub released_at_shutdown: u64,
+}
+
+impl Worker {
+    /// A worker; nothing runs until [`Worker::run`].
+    pub fn new(
+        queue: Arc<dyn TaskQueue>,
+        dispatcher: Dispatcher,
+        publisher: Arc<dyn Publisher>,
+        telemetry: Telemetry,
+        finished: Arc<dyn FinishedListener>,
+        settings: WorkerSettings,
+    ) -> Self {
+        let (completer, completer_task) = Completer::start(
+            Arc::clone(&queue),
+            telemetry.clone(),
+            Arc::clone(&finished),
+        );
+        let context = Arc::new(WorkerContext {
+            queue,
+            dispatcher,
+            publisher,
+            telemetry,
+            settings,
+            completer,
+            finished,
+            hard_stop: CancellationToken::new(),
+        });
+        Self {
+            context,
+            completer_task,
+        }
+    }
+
+    /// Claims and runs tasks until `shutdown` is cancelled; then drains (see the module doc).
+    /// Cancelling `force` ends the grace period early.
+    pub async fn run(self, shutdown: CancellationToken, force: CancellationToken) -> WorkerReport {
+        let context = Arc::clone(&self.context);
+        let settings = &context.settings;
+        let slots = Arc::new(Semaphore::new(settings.slots as usize));
+        let running = TaskTracker::new();
+        let reaper = tokio::spawn(reap_loop(Arc::clone(&context), shutdown.clone()));
+        let mut report = WorkerReport::default();
+        tracing::info!(worker = %settings.worker_id, slots = settings.slots,
+            names = ?settings.names, caps = ?settings.caps, backend = context.queue.backend(),
+            "worker started");
+        while !shutdown.is_cancelled() {
+            let Some(permits) = free_slots(&slots, settings.max_batch, &shutdown).await else {
+                break;
+            };
+            let leases = match claim(&context, permits.len()).await {
+                Ok(leases) => leases,
+                Err(()) => {
+                    drop(permits);
+                    idle(&context, &shutdown, true).await;
+                    continue;
+                }
+            };
+            let claimed_none = leases.is_empty();
+            report.leased += leases.len() as u64;
+            for (lease, permit) in leases.into_iter().zip(permits) {
+                let context = Arc::clone(&context);
+                running.spawn(async move {
+                    settle::run_lease(&context, lease).await;
+                    drop(permit);
+                });
+            }
+            if claimed_none {
+                idle(&context, &shutdown, false).await;
+            }
+        }
+        running.close();
+        tracing::info!(running = running.len(), grace = ?settings.grace,
+            "shutting down: no more claims; waiting for running tasks");
+        let drained = tokio::select! {
+            result = tokio::time::timeout(settings.grace, running.wait()) => result.is_ok(),
+            () = force.cancelled() => running.is_empty(),
+        };
+        if !drained {
+            report.released_at_shutdown = running.len() as u64;
+            tracing::warn!(
+                running = running.len(),
+                "grace period over: stopping the running tasks and releasing their leases"
+            );
+            context.hard_stop.cancel();
+            running.wait().await;
+        }
+        reaper.abort();
+        let Worker {
+            context,
+            completer_task,
+        } = self;
+        drop(context);
+        // Every task has handed its completion over; the completer flushes them and ends.
+        let _ = completer_task.await;
+        tracing::info!(?report, "worker stopped");
+        report
+    }
+}
+
+/// Waits for at least one free slot, then takes every free one (up to `max_batch`).
+async fn free_slots(
+    slots: &Arc<Semaphore>,
+    max_batch: u32,
+    shutdown: &CancellationToken,
+) -> Option<Vec<OwnedSemaphorePermit>> {
+    let first = tokio::select! {
+        permit = Arc::clone(slots).acquire_owned() => permit.ok()?,
+        () = shutdown.cancelled() => return None,
+    };
+    let mut permits = vec![first];
+    while permits.len() < max_batch.max(1) as usize {
+        match Arc::clone(slots).try_acquire_owned() {
+            Ok(permit) => permits.push(permit),
+            Err(_) => break,
+        }
+    }
+    Some(permits)
+}
+
+async fn claim(context: &WorkerContext, free: usize) -> Result<Vec<Lease>, ()> {
+    let settings = &context.settings;
+    let request = ClaimRequest {
+        worker: settings.worker_id.clone(),
+        names: settings.names.clone(),
+        limit: u32::try_from(free).unwrap_or(u32::MAX),
+        lease_for: settings.lease_for,
+        caps: settings.caps.clone(),
+    };
+    match context.queue.claim(&request).await {
+        Ok(leases) => {
+            context.telemetry.queue_reachable(true);
+            Ok(leases)
+        }
+        Err(error) => {
+            context.telemetry.queue_reachable(false);
+            tracing::error!(%error, "claiming tasks failed; retrying");
+            Err(())
+        }
+    }
+}
+
+/// Waits for work, a shutdown, or (after an error) a short pause.
+async fn idle(context: &WorkerContext, shutdown: &CancellationToken, after_error: bool) {
+    let wait = context.settings.idle_poll;
+    tokio::select! {
+        _ = async {
+            if after_error {
+                tokio::time::sleep(wait).await;
+            } else {
+                context.queue.wait_for_work(wait).await;
+            }
+        } => {}
+        () = shutdown.cancelled() => {}
+    }
+}
+
+/// Re-queues expired leases (of any host) now and then, and refreshes the queue-depth gauges.
+async fn reap_loop(context: Arc<WorkerContext>, shutdown: CancellationToken) {
+    let mut ticks = tokio::time::interval(context.settings.reap_every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut round: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        match context.queue.reap().await {
+            Ok(report) if report.moved() > 0 => {
+                tracing::warn!(requeued = report.requeued, dead = report.dead,
+                    cancelled = report.cancelled, "expired leases reaped");
+                context.telemetry.lease_expiries(report.moved());
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "reaping expired leases failed"),
+        }
+        if round % 5 == 0 {
+            match context.queue.counts().await {
+                Ok(counts) => context.telemetry.queue_depth(&counts),
+                Err(error) => tracing::warn!(%error, "reading queue counts failed"),
+            }
+        }
+        round += 1;
+    }
+}
