@@ -92,6 +92,11 @@ impl Dispatcher {
         &self.router
     }
 
+    /// The storage backend tasks use (the API serves its presigned URLs).
+    pub fn storage(&self) -> &Arc<dyn StorageBackend> {
+        &self.storage
+    }
+
     /// Checks that a task can be routed, without running it.
     pub fn check_route(&self, envelope: &Envelope) -> Result<(), DispatchError> {
         self.plugin_for(envelope).map(|_| ())

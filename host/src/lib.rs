@@ -10,6 +10,7 @@
 //! - [`config`]: settings from flags, `TASKHOST_*` variables and the TOML file.
 //! - [`worker`]: `taskhost run`'s lease loop over a [`taskhost_queue::TaskQueue`].
 //! - [`publish`]: where result messages go besides the queue's result store.
+//! - [`http`]: `taskhost run`'s HTTP server (the task API, health, metrics, storage URLs).
 //! - [`telemetry`]: Prometheus metrics and readiness.
 //! - [`cli`]: the `taskhost` command line.
 
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod envelope;
+pub mod http;
 pub mod publish;
 pub mod result_message;
 pub mod router;

@@ -69,6 +69,10 @@ pub enum QueueError {
         #[source]
         source: sqlx::Error,
     },
+    /// A remote queue (the HTTP API of another host) could not be reached or answered with an
+    /// error that has no domain variant here.
+    #[error("queue (remote): {0}")]
+    Remote(String),
     /// Applying the schema migrations failed.
     #[error("queue ({backend}): migrating the schema failed: {source}")]
     Migrate {

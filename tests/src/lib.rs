@@ -1,5 +1,6 @@
-//! End-to-end harness: runs the real `taskhost` binary (`taskhost exec`) with the analysis
-//! plugins on a temporary data folder, and reads what they stored.
+//! End-to-end harness: runs the real `taskhost` binary — `taskhost exec` with the analysis
+//! plugins on a temporary data folder (reading what they stored), and `taskhost run` hosts as
+//! child processes ([`host_process`]) over SQLite or a fresh PostgreSQL database ([`postgres`]).
 //!
 //! Where things come from, and how they fail when missing (loudly, never skipping):
 //! - the binary: `TASKHOST_BIN`, else `<workspace>/target/release/taskhost`
@@ -10,6 +11,8 @@
 //! With `CARGO_TARGET_DIR` set, both commands put their output there: point the two variables
 //! at it.
 
+pub mod host_process;
+pub mod postgres;
 pub mod process;
 mod store;
 

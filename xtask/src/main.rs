@@ -4,7 +4,8 @@
 //! - `build-plugins`: adds the `wasm32-wasip2` target if missing, builds every plugin as a
 //!   component and copies them to `target/plugins/` (test plugins under `testing/`).
 //! - `demo`: the main job: builds host and plugins, installs the plugins in
-//!   `./taskhost-data/plugins`, and runs a sample task with `taskhost exec`.
+//!   `./taskhost-data/plugins`, starts `taskhost run` on the defaults (SQLite queue, local
+//!   storage), submits the sample tasks with `taskhost submit --wait`, and stops it (SIGTERM).
 //! - `test`: builds the plugins, then runs every test of the workspace.
 //! - `bench`: the benchmarks (criterion) and the cold-start measurement.
 //! - `ci`: formatting and clippy checks, then `test`.
@@ -154,8 +155,9 @@ fn build_plugins(root: &Path) -> Result<()> {
 }
 
 /// The main job on embedded defaults: every plugin installed in `./taskhost-data/plugins`,
-/// PBMC 3k placed in local storage as producers upload it, then the sample tasks through
-/// `taskhost exec`: Echo, PrepareExperiment, and the three queries on the prepared experiment.
+/// PBMC 3k placed in local storage as producers upload it, then `taskhost run` on the
+/// defaults and the sample tasks submitted to it: Echo, PrepareExperiment, and the three
+/// queries on the prepared experiment.
 fn demo(root: &Path) -> Result<()> {
     build_plugins(root)?;
     run(cargo().args(["build", "--release", "-p", "taskhost"]))?;
@@ -187,6 +189,56 @@ fn demo(root: &Path) -> Result<()> {
         )?;
     }
     let taskhost = target_dir(root).join("release").join("taskhost");
+    let mut host = Command::new(&taskhost)
+        .args([
+            "run",
+            "--grant",
+            "prepare-experiment=read:biomage-source-originals",
+        ])
+        .spawn()
+        .context("cannot start taskhost run")?;
+    let outcome = submit_samples(&taskhost);
+    // SIGTERM: the host stops claiming, finishes what runs, and exits.
+    let _ = Command::new("kill")
+        .args(["-TERM", &host.id().to_string()])
+        .status();
+    let _ = host.wait();
+    outcome?;
+    eprintln!(
+        "\nThe prepared experiment is in {}",
+        data.join("storage/experiments/1234").display()
+    );
+    Ok(())
+}
+
+/// Submits the sample tasks to the local host with `taskhost submit --wait`, one after the
+/// other (the queries need the prepared experiment), printing a preview of each result.
+fn submit_samples(taskhost: &Path) -> Result<()> {
+    let api = std::env::var("TASKHOST_LISTEN").map_or_else(
+        |_| "http://127.0.0.1:8080".to_owned(),
+        |listen| format!("http://{listen}"),
+    );
+    // The first submission also waits for the host to answer (it compiles plugins at start).
+    let mut waited = 0;
+    while !Command::new(taskhost)
+        .args([
+            "submit",
+            "--api",
+            &api,
+            "--wait",
+            "examples/tasks/echo.json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        waited += 1;
+        if waited > 600 {
+            bail!("taskhost run did not answer at {api} within a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     for task in [
         "echo",
         "prepare-experiment",
@@ -195,15 +247,11 @@ fn demo(root: &Path) -> Result<()> {
         "gene-expression",
     ] {
         let started = std::time::Instant::now();
-        let output = Command::new(&taskhost)
-            .args([
-                "exec",
-                "--grant",
-                "prepare-experiment=read:biomage-source-originals",
-            ])
+        let output = Command::new(taskhost)
+            .args(["submit", "--api", &api, "--wait"])
             .arg(format!("examples/tasks/{task}.json"))
             .output()
-            .context("cannot run taskhost")?;
+            .context("cannot run taskhost submit")?;
         let message = String::from_utf8_lossy(&output.stdout);
         let preview: String = message.chars().take(300).collect();
         eprintln!(
@@ -218,10 +266,6 @@ fn demo(root: &Path) -> Result<()> {
             bail!("task {task} failed");
         }
     }
-    eprintln!(
-        "\nThe prepared experiment is in {}",
-        data.join("storage/experiments/1234").display()
-    );
     Ok(())
 }
 
@@ -306,9 +350,19 @@ fn check_postgres() -> Result<()> {
 
 fn bench(root: &Path) -> Result<()> {
     build_plugins(root)?;
+    check_postgres()?;
+    run(cargo().args(["build", "--release", "-p", "taskhost"]))?;
     run(cargo()
         .args(["bench", "-p", "taskhost"])
-        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins")))
+        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins")))?;
+    run(cargo().args(["bench", "-p", "taskhost-queue"]))?;
+    run(cargo()
+        .args(["bench", "-p", "taskhost-e2e", "--bench", "run"])
+        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins"))
+        .env(
+            "TASKHOST_BIN",
+            target_dir(root).join("release").join("taskhost"),
+        ))
 }
 
 fn ci(root: &Path) -> Result<()> {

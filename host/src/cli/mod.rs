@@ -1,10 +1,14 @@
 //! The `taskhost` command line. Exit codes: 0 success; 1 a task failed (its result message is
 //! still printed); 2 usage or input errors, with a one-line reason on stderr.
 
+mod api_target;
+mod dlq;
 mod exec;
 mod logging;
 mod plugin;
 mod progress_bar;
+mod run;
+mod submit;
 
 use std::process::ExitCode;
 
@@ -22,6 +26,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the worker: lease tasks from the queue, run them, publish results; serve the API.
+    Run(run::RunArgs),
+    /// Submit tasks to a running host's API (and wait for their results).
+    Submit(submit::SubmitArgs),
+    /// List and redrive dead-lettered tasks of a running host.
+    Dlq {
+        #[command(subcommand)]
+        command: dlq::DlqCommand,
+    },
     /// Run one task without a queue and print its result message on stdout.
     Exec(exec::ExecArgs),
     /// Work with plugin components.
@@ -60,10 +73,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
-    logging::init(match &cli.command {
-        Command::Exec(_) => "warn,plugin=info",
-        _ => "warn",
-    });
+    match &cli.command {
+        Command::Exec(_) => logging::init("warn,plugin=info", false),
+        Command::Run(_) => logging::init("info", true),
+        _ => logging::init("warn", false),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,6 +88,9 @@ pub fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Command::Exec(args) => exec::run(args).await,
+            Command::Run(args) => run::run(args).await,
+            Command::Submit(args) => submit::run(args).await,
+            Command::Dlq { command } => dlq::run(command).await,
             Command::Plugin { command } => plugin::run(command).await,
             Command::Config {
                 command: ConfigCommand::Show { settings },

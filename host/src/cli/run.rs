@@ -51,7 +51,11 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     let report = worker.run(shutdown.clone(), force).await;
     telemetry.mark_stopping();
     server.stop().await;
-    tracing::info!(leased = report.leased, released = report.released_at_shutdown, "taskhost stopped");
+    tracing::info!(
+        leased = report.leased,
+        released = report.released_at_shutdown,
+        "taskhost stopped"
+    );
     ExitCode::SUCCESS
 }
 
@@ -107,7 +111,8 @@ async fn connect_queue(settings: &Settings) -> anyhow::Result<Arc<dyn TaskQueue>
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating the queue's folder {}", parent.display()))?;
     }
-    let queue = taskhost_queue::connect(&settings.queue, QueueConfig::default())
+    let token = settings.admin_token.clone();
+    let queue = taskhost_api::connect_queue(&settings.queue, QueueConfig::default(), token)
         .await
         .with_context(|| format!("opening the queue {}", redact_url(&settings.queue)))?;
     Ok(queue)

@@ -97,7 +97,9 @@ impl FromStr for TaskCap {
             .parse()
             .map_err(|_| format!("cap {text:?}: {limit:?} is not a whole number"))?;
         if name.trim().is_empty() || limit == 0 {
-            return Err(format!("cap {text:?}: needs a task name and a limit of at least 1"));
+            return Err(format!(
+                "cap {text:?}: needs a task name and a limit of at least 1"
+            ));
         }
         Ok(Self {
             name: name.trim().to_owned(),
@@ -202,7 +204,10 @@ impl Settings {
                 .iter()
                 .map(|c| c.parse::<TaskCap>())
                 .collect::<Result<_, _>>()
-                .map_err(|message| SettingsError::Value { key: "caps", message })?
+                .map_err(|message| SettingsError::Value {
+                    key: "caps",
+                    message,
+                })?
         };
         let names = if !args.names.is_empty() {
             args.names.clone()
@@ -239,7 +244,8 @@ impl Settings {
             names,
             caps,
             grace_secs: pick(args.grace_secs, file.grace_secs).unwrap_or(30),
-            worker_id: pick(args.worker_id.clone(), file.worker_id).unwrap_or_else(default_worker_id),
+            worker_id: pick(args.worker_id.clone(), file.worker_id)
+                .unwrap_or_else(default_worker_id),
             data_dir,
         })
     }
@@ -325,7 +331,10 @@ fn redact<S: serde::Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S
     }
 }
 
-fn display_all<S: serde::Serializer, T: fmt::Display>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+fn display_all<S: serde::Serializer, T: fmt::Display>(
+    items: &[T],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_seq(items.iter().map(ToString::to_string))
 }
 

@@ -142,4 +142,3 @@ pub(crate) struct FileSettings {
     pub(crate) grace_secs: Option<u64>,
     pub(crate) worker_id: Option<String>,
 }
-

@@ -75,8 +75,17 @@ fn caps_parse_and_bad_ones_are_refused() {
         ..SettingsArgs::default()
     };
     let s = Settings::resolve(&args).unwrap();
-    assert_eq!(s.caps, vec![TaskCap { name: "PrepareExperiment".into(), limit: 1 }]);
-    assert_eq!((s.names.clone(), s.grace_secs), (vec!["Echo".to_owned()], 5));
+    assert_eq!(
+        s.caps,
+        vec![TaskCap {
+            name: "PrepareExperiment".into(),
+            limit: 1
+        }]
+    );
+    assert_eq!(
+        (s.names.clone(), s.grace_secs),
+        (vec!["Echo".to_owned()], 5)
+    );
     for bad in ["x", "x=0", "=3", "x=-1", "x=many"] {
         assert!(bad.parse::<TaskCap>().is_err(), "{bad} parsed");
     }

@@ -13,7 +13,7 @@ use taskhost_queue::{Completion, TaskQueue};
 use tokio::sync::mpsc;
 
 use super::FinishedListener;
-use crate::telemetry::{Telemetry, TaskOutcome};
+use crate::telemetry::{TaskOutcome, Telemetry};
 
 /// The most completions stored in one call.
 pub const MAX_BATCH: usize = 512;

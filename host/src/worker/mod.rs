@@ -28,6 +28,7 @@ use taskhost_queue::{ClaimRequest, Lease, TaskQueue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use crate::dispatch::Dispatcher;
 use crate::publish::Publisher;
@@ -135,11 +136,8 @@ impl Worker {
         finished: Arc<dyn FinishedListener>,
         settings: WorkerSettings,
     ) -> Self {
-        let (completer, completer_task) = Completer::start(
-            Arc::clone(&queue),
-            telemetry.clone(),
-            Arc::clone(&finished),
-        );
+        let (completer, completer_task) =
+            Completer::start(Arc::clone(&queue), telemetry.clone(), Arc::clone(&finished));
         let context = Arc::new(WorkerContext {
             queue,
             dispatcher,
@@ -184,10 +182,16 @@ impl Worker {
             report.leased += leases.len() as u64;
             for (lease, permit) in leases.into_iter().zip(permits) {
                 let context = Arc::clone(&context);
-                running.spawn(async move {
-                    settle::run_lease(&context, lease).await;
-                    drop(permit);
-                });
+                // Every log line of the task, the plugin's own included, carries its id.
+                let span = tracing::info_span!("task", task_id = %lease.uuid,
+                    task = %lease.name, attempt = lease.attempt);
+                running.spawn(
+                    async move {
+                        settle::run_lease(&context, lease).await;
+                        drop(permit);
+                    }
+                    .instrument(span),
+                );
             }
             if claimed_none {
                 idle(&context, &shutdown, false).await;
@@ -291,8 +295,12 @@ async fn reap_loop(context: Arc<WorkerContext>, shutdown: CancellationToken) {
         }
         match context.queue.reap().await {
             Ok(report) if report.moved() > 0 => {
-                tracing::warn!(requeued = report.requeued, dead = report.dead,
-                    cancelled = report.cancelled, "expired leases reaped");
+                tracing::warn!(
+                    requeued = report.requeued,
+                    dead = report.dead,
+                    cancelled = report.cancelled,
+                    "expired leases reaped"
+                );
                 context.telemetry.lease_expiries(report.moved());
             }
             Ok(_) => {}

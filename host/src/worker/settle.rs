@@ -32,8 +32,7 @@ pub(crate) async fn run_lease(context: &WorkerContext, lease: Lease) {
     let run = context
         .dispatcher
         .dispatch(&envelope, lease.attempt, observer.clone());
-    let keep_alive =
-        heartbeat::keep_alive(&*context.queue, &lease, settings.lease_for, &observer);
+    let keep_alive = heartbeat::keep_alive(&*context.queue, &lease, settings.lease_for, &observer);
     let dispatched = tokio::select! {
         dispatched = run => dispatched,
         stop = keep_alive => {
@@ -95,8 +94,7 @@ async fn settle(
         Outcome::Failed(failure) => {
             let will_retry = matches!(failure.disposition(), Disposition::Retry(_))
                 && lease.attempt < lease.max_attempts;
-            if !will_retry && let Err(error) = context.publisher.publish(envelope, &message).await
-            {
+            if !will_retry && let Err(error) = context.publisher.publish(envelope, &message).await {
                 tracing::warn!(task_id = %lease.uuid, %error, "publishing the failure failed");
             }
             let queue_failure = queue_failure(&failure);
@@ -114,7 +112,11 @@ async fn settle(
                 tracing::warn!(task_id = %lease.uuid, %error, "publishing the expiry failed");
             }
             let reason = "the task's timeout passed before it could run";
-            match context.queue.expire(&lease.uuid, &lease.token, reason).await {
+            match context
+                .queue
+                .expire(&lease.uuid, &lease.token, reason)
+                .await
+            {
                 Ok(()) => {
                     context
                         .telemetry
