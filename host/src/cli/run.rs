@@ -48,6 +48,12 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         server,
     } = started;
     telemetry.mark_started();
+    let stopping = telemetry.clone();
+    let signalled = shutdown.clone();
+    tokio::spawn(async move {
+        signalled.cancelled().await;
+        stopping.mark_stopping();
+    });
     let report = worker.run(shutdown.clone(), force).await;
     telemetry.mark_stopping();
     server.stop().await;

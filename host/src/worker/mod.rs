@@ -214,6 +214,10 @@ impl Worker {
             running.wait().await;
         }
         reaper.abort();
+        let _ = reaper.await;
+        // Every clone of the context holds a completer handle: drop them all so that the
+        // completer sees its channel close once it has stored what is left.
+        drop(context);
         let Worker {
             context,
             completer_task,
