@@ -766,7 +766,9 @@ pub struct WaitReply {
 pub struct ErrorBody {
     /// What went wrong, for a person.
     pub error: String,
-    /// A stable machine name (`leaseLost`, `notFound`, `notDead`, `invalidTask`, ...).
+    /// A stable machine name: `badRequest`, `unauthorized`, `forbidden`, `notFound`, `noRoute`,
+    /// `methodNotAllowed`, `noResult`, `leaseLost`, `notDead`, `invalidTask`, `invalidResult`,
+    /// `payloadTooLarge`, `unsupportedMediaType`, `unavailable` or `internal`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The task concerned.
