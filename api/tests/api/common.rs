@@ -317,7 +317,7 @@ impl Server {
         leases.remove(0)
     }
 
-    /// Leases and fails `uuid` (of `name`) as invalid input: dead at once.
+    /// Leases one task of `name` and fails it as invalid input: dead at once.
     pub async fn make_dead(&self, name: &str) -> Lease {
         let lease = self.lease("w-dead", name).await;
         self.queue
@@ -331,9 +331,10 @@ impl Server {
         lease
     }
 
-    /// Leases and completes one task of `name` with `result`.
-    pub async fn make_succeeded(&self, name: &str, result: &str) -> Lease {
-        let lease = self.lease("w-done", name).await;
+    /// Submits `uuid` as a task `Done`, leases and completes it with `result`.
+    pub async fn make_succeeded(&self, uuid: &str, result: &str) -> Lease {
+        self.submit(&[uuid], "Done").await;
+        let lease = self.lease("w-done", "Done").await;
         self.queue
             .complete(&lease.uuid, &lease.token, TaskResult::Json(result.into()))
             .await

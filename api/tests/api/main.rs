@@ -3,4 +3,7 @@
 //! (`HttpQueue`) running the queue's conformance suite through `/v1/leases`.
 
 mod common;
+mod errors;
+mod fuzz;
 mod openapi;
+mod tasks;
