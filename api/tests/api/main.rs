@@ -6,4 +6,5 @@ mod common;
 mod errors;
 mod fuzz;
 mod openapi;
+mod remote;
 mod tasks;
