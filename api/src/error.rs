@@ -89,8 +89,23 @@ impl ApiError {
             },
             other => ErrorBody {
                 error: other.to_string(),
+                kind: Some(other.kind().into()),
                 ..ErrorBody::default()
             },
+        }
+    }
+
+    /// The `kind` of the error body of the variants without details.
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "badRequest",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound(_) => "notFound",
+            ApiError::NoResult { .. } => "noResult",
+            ApiError::PayloadTooLarge(_) => "payloadTooLarge",
+            ApiError::UnsupportedMediaType(_) => "unsupportedMediaType",
+            ApiError::Queue(_) | ApiError::Bind { .. } => "internal",
         }
     }
 }
@@ -175,22 +190,32 @@ impl Reply for ApiError {
 /// The one `recover`: warp's rejections mean "no route matched" (404) or "wrong method" (405);
 /// anything else a filter of the host's `extra` routes raised becomes a 4xx, never a 500.
 pub(crate) async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
-    let (status, message) = if rejection.is_not_found() {
-        (StatusCode::NOT_FOUND, "no such route".to_owned())
+    let (status, kind, message) = if rejection.is_not_found() {
+        (StatusCode::NOT_FOUND, "noRoute", "no such route".to_owned())
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (
             StatusCode::METHOD_NOT_ALLOWED,
+            "methodNotAllowed",
             "method not allowed on this route".to_owned(),
         )
     } else if let Some(error) = rejection.find::<warp::reject::PayloadTooLarge>() {
-        (StatusCode::PAYLOAD_TOO_LARGE, error.to_string())
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payloadTooLarge",
+            error.to_string(),
+        )
     } else if let Some(error) = rejection.find::<warp::reject::UnsupportedMediaType>() {
-        (StatusCode::UNSUPPORTED_MEDIA_TYPE, error.to_string())
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupportedMediaType",
+            error.to_string(),
+        )
     } else if let Some(error) = rejection.find::<warp::reject::LengthRequired>() {
-        (StatusCode::LENGTH_REQUIRED, error.to_string())
+        (StatusCode::LENGTH_REQUIRED, "badRequest", error.to_string())
     } else {
         (
             StatusCode::BAD_REQUEST,
+            "badRequest",
             format!("bad request: {rejection:?}"),
         )
     };
@@ -198,6 +223,7 @@ pub(crate) async fn recover(rejection: Rejection) -> Result<Response, Infallible
         status,
         &ErrorBody {
             error: message,
+            kind: Some(kind.into()),
             ..ErrorBody::default()
         },
     ))

@@ -1,16 +1,18 @@
 //! The routes: path and method only. Everything else (token, query, body) is read by the
 //! handlers, so that a rejection only ever means "no route matched" (404) or "wrong method"
-//! (405), and one `recover` turns those into JSON.
+//! (405), and one `recover` turns those into JSON. Every route is listed in `api/openapi.json`
+//! (the tests check both directions).
 
 use bytes::Buf;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderMap;
 use warp::http::header::{CONTENT_TYPE, HeaderValue};
 use warp::reply::Response;
-use warp::{Filter, Rejection};
+use warp::{Filter, Rejection, Reply};
 
 use crate::error::recover;
 use crate::handlers::{self, BodyStream, respond};
+use crate::request::Query;
 use crate::state::ApiState;
 
 /// The OpenAPI document of this API (also served at `GET /v1/openapi.json`).
@@ -44,7 +46,11 @@ fn body() -> impl Filter<Extract = (BodyStream,), Error = Rejection> + Clone {
     })
 }
 
-fn openapi() -> Response {
+/// `GET /v1/openapi.json`: the document, open to everyone (it holds no secret).
+fn openapi(query: String) -> Response {
+    if let Err(error) = Query::none(&query) {
+        return error.into_response();
+    }
     let mut response = Response::new(OPENAPI_JSON.into());
     response
         .headers_mut()
@@ -67,15 +73,17 @@ fn task_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(with_state(state.clone()))
         .and(headers())
-        .and_then(|uuid, state, headers| async move {
-            respond(handlers::status(state, uuid, headers).await)
+        .and(query())
+        .and_then(|uuid, state, headers, query| async move {
+            respond(handlers::status(state, uuid, headers, query).await)
         });
     let cancel = warp::path!("v1" / "tasks" / String)
         .and(warp::delete())
         .and(with_state(state.clone()))
         .and(headers())
-        .and_then(|uuid, state, headers| async move {
-            respond(handlers::cancel(state, uuid, headers).await)
+        .and(query())
+        .and_then(|uuid, state, headers, query| async move {
+            respond(handlers::cancel(state, uuid, headers, query).await)
         });
     let result = warp::path!("v1" / "tasks" / String / "result")
         .and(warp::get())
@@ -109,37 +117,44 @@ fn operator_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(headers())
+        .and(query())
         .and(body())
-        .and_then(|uuid, state, headers, body| async move {
-            respond(handlers::redrive_one(state, uuid, headers, body).await)
+        .and_then(|uuid, state, headers, query, body| async move {
+            respond(handlers::redrive_one(state, uuid, headers, query, body).await)
         });
     let redrive_all = warp::path!("v1" / "dead-letters" / "redrive")
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(headers())
+        .and(query())
         .and(body())
-        .and_then(|state, headers, body| async move {
-            respond(handlers::redrive_all(state, headers, body).await)
+        .and_then(|state, headers, query, body| async move {
+            respond(handlers::redrive_all(state, headers, query, body).await)
         });
     let counts = warp::path!("v1" / "queue")
         .and(warp::get())
         .and(with_state(state.clone()))
         .and(headers())
-        .and_then(|state, headers| async move { respond(handlers::counts(state, headers).await) });
+        .and(query())
+        .and_then(|state, headers, query| async move {
+            respond(handlers::counts(state, headers, query).await)
+        });
     let queue_submit = warp::path!("v1" / "queue" / "tasks")
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(headers())
+        .and(query())
         .and(body())
-        .and_then(|state, headers, body| async move {
-            respond(handlers::queue_submit(state, headers, body).await)
+        .and_then(|state, headers, query, body| async move {
+            respond(handlers::queue_submit(state, headers, query, body).await)
         });
     let queue_get = warp::path!("v1" / "queue" / "tasks" / String)
         .and(warp::get())
         .and(with_state(state.clone()))
         .and(headers())
-        .and_then(|uuid, state, headers| async move {
-            respond(handlers::queue_get(state, uuid, headers).await)
+        .and(query())
+        .and_then(|uuid, state, headers, query| async move {
+            respond(handlers::queue_get(state, uuid, headers, query).await)
         });
     dead_letters
         .or(redrive_one)
@@ -162,9 +177,10 @@ macro_rules! lease_action {
             .and(warp::post())
             .and(with_state($state.clone()))
             .and(headers())
+            .and(query())
             .and(body())
-            .and_then(|uuid, state, headers, body| async move {
-                respond($handler(state, uuid, headers, body).await)
+            .and_then(|uuid, state, headers, query, body| async move {
+                respond($handler(state, uuid, headers, query, body).await)
             })
     };
 }
@@ -175,17 +191,19 @@ fn lease_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(headers())
+        .and(query())
         .and(body())
-        .and_then(|state, headers, body| async move {
-            respond(handlers::claim(state, headers, body).await)
+        .and_then(|state, headers, query, body| async move {
+            respond(handlers::claim(state, headers, query, body).await)
         });
     let complete_many = warp::path!("v1" / "leases" / "complete-many")
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(headers())
+        .and(query())
         .and(body())
-        .and_then(|state, headers, body| async move {
-            respond(handlers::complete_many(state, headers, body).await)
+        .and_then(|state, headers, query, body| async move {
+            respond(handlers::complete_many(state, headers, query, body).await)
         });
     let wait = warp::path!("v1" / "leases" / "wait")
         .and(warp::get())
@@ -219,6 +237,7 @@ fn lease_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
 pub fn routes(state: ApiState, extra: BoxedFilter<(Response,)>) -> BoxedFilter<(Response,)> {
     let openapi = warp::path!("v1" / "openapi.json")
         .and(warp::get())
+        .and(query())
         .map(openapi);
     let api = openapi
         .or(task_routes(&state))

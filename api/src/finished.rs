@@ -73,11 +73,13 @@ mod tests {
     async fn notify_wakes_a_watch_enabled_before_it() {
         let finished = Arc::new(Finished::default());
         let watch = finished.watch("t-1");
-        let notified = watch.notify.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        finished.notify("t-1");
-        notified.await;
+        {
+            let notified = watch.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            finished.notify("t-1");
+            notified.await;
+        }
         drop(watch);
         assert_eq!(finished.watched(), 0, "the last guard forgets the uuid");
     }

@@ -1,6 +1,9 @@
 //! Reading requests by hand, so that a bad request is an application error with its own
 //! status rather than a warp rejection: the body (content type, size limit on the header and
-//! on the bytes received), the query string and percent-encoded path segments.
+//! on the bytes received), the query string (unknown keys are a 400), percent-encoded path
+//! segments, and bounds on durations.
+
+use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures::{Stream, StreamExt};
@@ -121,10 +124,46 @@ where
     }
 }
 
-/// Parses a JSON body into `T`, naming serde's complaint.
+/// Parses a JSON body into `T`, naming serde's complaint. A string (or key) holding U+0000 is
+/// refused too: PostgreSQL's `text` cannot store it, so it would fail in the database.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|error| ApiError::BadRequest(format!("invalid JSON body: {error}")))
+    let invalid =
+        |error: serde_json::Error| ApiError::BadRequest(format!("invalid JSON body: {error}"));
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(invalid)?;
+    if holds_nul(&value) {
+        return Err(ApiError::BadRequest(
+            "invalid JSON body: a string contains U+0000".into(),
+        ));
+    }
+    T::deserialize(value).map_err(invalid)
+}
+
+/// True when a string or an object key anywhere in `value` contains U+0000.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
+    }
+}
+
+/// The longest duration a request may ask for (lease length, retry delay): 31 days. Longer
+/// ones would overflow the databases' time arithmetic.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(31 * 24 * 60 * 60);
+
+/// A duration in milliseconds from a request field, at most [`MAX_DURATION`].
+pub(crate) fn duration_ms(field: &str, millis: u64) -> Result<Duration, ApiError> {
+    let duration = Duration::from_millis(millis);
+    if duration > MAX_DURATION {
+        return Err(ApiError::BadRequest(format!(
+            "{field} must be at most {} ms (31 days)",
+            MAX_DURATION.as_millis()
+        )));
+    }
+    Ok(duration)
 }
 
 /// Decodes `%XX` escapes (and `+` as a space in queries); invalid UTF-8 is a 400.
@@ -164,6 +203,11 @@ pub(crate) fn path_uuid(segment: &str) -> Result<String, ApiError> {
     if uuid.is_empty() {
         return Err(ApiError::BadRequest("the uuid in the path is empty".into()));
     }
+    if uuid.contains('\0') {
+        return Err(ApiError::BadRequest(
+            "the uuid in the path contains U+0000".into(),
+        ));
+    }
     Ok(uuid)
 }
 
@@ -180,6 +224,11 @@ impl Query {
             let (key, value) = part.split_once('=').unwrap_or((part, ""));
             let key = percent_decode(key, true)?;
             let value = percent_decode(value, true)?;
+            if allowed.is_empty() {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter {key:?}: this route takes none"
+                )));
+            }
             if !allowed.contains(&key.as_str()) {
                 return Err(ApiError::BadRequest(format!(
                     "unknown query parameter {key:?} (expected one of: {})",
@@ -194,6 +243,11 @@ impl Query {
             pairs.push((key, value));
         }
         Ok(Self { pairs })
+    }
+
+    /// Checks that `raw` holds no parameter: routes without query parameters refuse any.
+    pub(crate) fn none(raw: &str) -> Result<(), ApiError> {
+        Self::parse(raw, &[]).map(|_| ())
     }
 
     /// The value of `key`, parsed as `T`.
@@ -218,6 +272,26 @@ mod tests {
         let query = Query::parse("wait=1.5", &["wait"]).expect("a query");
         assert_eq!(query.get::<f64>("wait").expect("a number"), Some(1.5));
         assert!(query.get::<u32>("wait").is_err());
+    }
+
+    #[test]
+    fn routes_without_parameters_refuse_any() {
+        assert!(Query::none("").is_ok());
+        assert!(Query::none("x=1").is_err());
+    }
+
+    #[test]
+    fn nul_in_a_string_or_key_is_a_bad_request() {
+        assert!(parse_json::<serde_json::Value>(br#"{"a":"b"}"#).is_ok());
+        assert!(parse_json::<serde_json::Value>(br#"{"a":["\u0000"]}"#).is_err());
+        assert!(parse_json::<serde_json::Value>(br#"{"\u0000":1}"#).is_err());
+        assert!(path_uuid("a%00b").is_err());
+    }
+
+    #[test]
+    fn durations_over_31_days_are_refused() {
+        assert!(duration_ms("leaseForMs", 1000).is_ok());
+        assert!(duration_ms("leaseForMs", u64::MAX).is_err());
     }
 
     #[test]

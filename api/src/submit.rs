@@ -70,6 +70,9 @@ fn uuid_and_name(raw: &RawValue) -> Result<(String, String), String> {
     if uuid.len() > MAX_ID_LEN {
         return Err(format!("`uuid` is longer than {MAX_ID_LEN} bytes"));
     }
+    if uuid.contains('\0') {
+        return Err("`uuid` contains U+0000".into());
+    }
     let body = match object.get("body") {
         None => return Err("`body` is missing".into()),
         Some(serde_json::Value::Object(body)) => body,
@@ -85,6 +88,9 @@ fn uuid_and_name(raw: &RawValue) -> Result<(String, String), String> {
     }
     if name.len() > MAX_ID_LEN {
         return Err(format!("`body.name` is longer than {MAX_ID_LEN} bytes"));
+    }
+    if name.contains('\0') {
+        return Err("`body.name` contains U+0000".into());
     }
     Ok((uuid.clone(), name.clone()))
 }

@@ -47,8 +47,9 @@ pub enum ClientError {
         path: String,
         /// The status.
         status: StatusCode,
-        /// The error body (`error`, and `kind`/`uuid`/`state` where the server gave them).
-        body: ErrorBody,
+        /// The error body (`error`, and `kind`/`uuid`/`state` where the server gave them);
+        /// boxed to keep the error small.
+        body: Box<ErrorBody>,
     },
     /// The server's answer was not what the API documents.
     #[error("api client: {method} {path}: unexpected answer: {reason}")]
@@ -171,7 +172,7 @@ impl ApiClient {
             method,
             path,
             status,
-            body,
+            body: Box::new(body),
         })
     }
 

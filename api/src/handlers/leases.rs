@@ -13,22 +13,40 @@ use warp::reply::Response;
 use super::{BodyStream, json};
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::request::{Query, parse_json, path_uuid, read_json_body};
+use crate::request::{Query, duration_ms, parse_json, path_uuid, read_json_body};
 use crate::state::ApiState;
 use crate::wire::{
     ClaimDto, CompleteDto, CompleteManyReply, CompletionDto, ExpireDto, FailDto, FailOutcomeDto,
     HeartbeatDto, HeartbeatReply, LeaseDto, TokenDto, WaitReply,
 };
 
-/// Checks the admin token and reads a JSON body into `T`.
+/// The admin token, no query parameter, then a JSON body read into `T` (in that order, so
+/// that a request without a valid token learns nothing else).
 async fn admin_body<T: serde::de::DeserializeOwned>(
     state: &ApiState,
     headers: &HeaderMap,
+    query: &str,
     body: BodyStream,
 ) -> Result<T, ApiError> {
     state.auth.check(headers, Role::Admin)?;
+    Query::none(query)?;
     let bytes = read_json_body(headers, body, state.limits.max_body_bytes).await?;
     parse_json(&bytes)
+}
+
+/// Like [`admin_body`], for a `/v1/leases/{uuid}/<action>` route: also decodes the uuid.
+async fn lease_body<T: serde::de::DeserializeOwned>(
+    state: &ApiState,
+    uuid: &str,
+    headers: &HeaderMap,
+    query: &str,
+    body: BodyStream,
+) -> Result<(String, T), ApiError> {
+    state.auth.check(headers, Role::Admin)?;
+    Query::none(query)?;
+    let uuid = path_uuid(uuid)?;
+    let bytes = read_json_body(headers, body, state.limits.max_body_bytes).await?;
+    Ok((uuid, parse_json(&bytes)?))
 }
 
 /// An empty `{}` reply.
@@ -40,9 +58,11 @@ fn done() -> Response {
 pub(crate) async fn claim(
     state: ApiState,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let dto: ClaimDto = admin_body(&state, &headers, body).await?;
+    let dto: ClaimDto = admin_body(&state, &headers, &query, body).await?;
+    duration_ms("leaseForMs", dto.lease_for_ms)?;
     let request = ClaimRequest::from(dto);
     let leases = state.queue.claim(&request).await?;
     let leases: Vec<LeaseDto> = leases.into_iter().map(LeaseDto::from).collect();
@@ -54,11 +74,11 @@ pub(crate) async fn heartbeat(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let uuid = path_uuid(&uuid)?;
-    let dto: HeartbeatDto = admin_body(&state, &headers, body).await?;
-    let lease_for = Duration::from_millis(dto.lease_for_ms);
+    let (uuid, dto): (_, HeartbeatDto) = lease_body(&state, &uuid, &headers, &query, body).await?;
+    let lease_for = duration_ms("leaseForMs", dto.lease_for_ms)?;
     let beat = state.queue.heartbeat(&uuid, &dto.token, lease_for).await?;
     Ok(json(StatusCode::OK, &HeartbeatReply::from(beat)))
 }
@@ -68,10 +88,10 @@ pub(crate) async fn complete(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let uuid = path_uuid(&uuid)?;
-    let dto: CompleteDto = admin_body(&state, &headers, body).await?;
+    let (uuid, dto): (_, CompleteDto) = lease_body(&state, &uuid, &headers, &query, body).await?;
     state
         .queue
         .complete(&uuid, &dto.token, dto.result.into())
@@ -84,9 +104,10 @@ pub(crate) async fn complete(
 pub(crate) async fn complete_many(
     state: ApiState,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let dtos: Vec<CompletionDto> = admin_body(&state, &headers, body).await?;
+    let dtos: Vec<CompletionDto> = admin_body(&state, &headers, &query, body).await?;
     if dtos.len() > state.limits.max_batch {
         return Err(ApiError::PayloadTooLarge(format!(
             "{} completions in one request; the limit is {}",
@@ -108,10 +129,13 @@ pub(crate) async fn fail(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let uuid = path_uuid(&uuid)?;
-    let dto: FailDto = admin_body(&state, &headers, body).await?;
+    let (uuid, dto): (_, FailDto) = lease_body(&state, &uuid, &headers, &query, body).await?;
+    if let Some(after) = dto.retry_after_ms {
+        duration_ms("retryAfterMs", after)?;
+    }
     let (token, failure) = dto.into_parts();
     let outcome = state.queue.fail(&uuid, &token, failure).await?;
     state.finished.notify(&uuid);
@@ -123,10 +147,10 @@ pub(crate) async fn release(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let uuid = path_uuid(&uuid)?;
-    let dto: TokenDto = admin_body(&state, &headers, body).await?;
+    let (uuid, dto): (_, TokenDto) = lease_body(&state, &uuid, &headers, &query, body).await?;
     state.queue.release(&uuid, &dto.token).await?;
     state.finished.notify(&uuid);
     Ok(done())
@@ -137,10 +161,10 @@ pub(crate) async fn expire(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
-    let uuid = path_uuid(&uuid)?;
-    let dto: ExpireDto = admin_body(&state, &headers, body).await?;
+    let (uuid, dto): (_, ExpireDto) = lease_body(&state, &uuid, &headers, &query, body).await?;
     state.queue.expire(&uuid, &dto.token, &dto.reason).await?;
     state.finished.notify(&uuid);
     Ok(done())

@@ -1,7 +1,8 @@
 //! Operator routes (admin): dead letters, redrive, counts, and the raw queue routes the
 //! remote [`crate::HttpQueue`] uses (submit prepared tasks, read a full task record).
 
-use taskhost_queue::{NewTask, PageRequest, RedriveTarget, TaskRecord};
+use chrono::Datelike;
+use taskhost_queue::{NewTask, PageRequest, QueueError, RedriveTarget, TaskRecord};
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
@@ -71,9 +72,11 @@ pub(crate) async fn redrive_one(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Admin)?;
+    Query::none(&query)?;
     let uuid = path_uuid(&uuid)?;
     read_empty_body(&headers, body, state.limits.max_body_bytes).await?;
     let redriven = state.queue.redrive(RedriveTarget::One(uuid)).await?;
@@ -84,17 +87,24 @@ pub(crate) async fn redrive_one(
 pub(crate) async fn redrive_all(
     state: ApiState,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Admin)?;
+    Query::none(&query)?;
     read_empty_body(&headers, body, state.limits.max_body_bytes).await?;
     let redriven = state.queue.redrive(RedriveTarget::AllDead).await?;
     Ok(json(StatusCode::OK, &RedriveReply { redriven }))
 }
 
 /// `GET /v1/queue`: counts by state and task name.
-pub(crate) async fn counts(state: ApiState, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(crate) async fn counts(
+    state: ApiState,
+    headers: HeaderMap,
+    query: String,
+) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Admin)?;
+    Query::none(&query)?;
     let counts = state.queue.counts().await?;
     Ok(json(StatusCode::OK, &QueueCounts::from(counts)))
 }
@@ -103,9 +113,11 @@ pub(crate) async fn counts(state: ApiState, headers: HeaderMap) -> Result<Respon
 pub(crate) async fn queue_submit(
     state: ApiState,
     headers: HeaderMap,
+    query: String,
     body: BodyStream,
 ) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Admin)?;
+    Query::none(&query)?;
     let bytes = read_json_body(&headers, body, state.limits.max_body_bytes).await?;
     let tasks: Vec<NewTaskDto> = parse_json(&bytes)?;
     if tasks.len() > state.limits.max_batch {
@@ -115,9 +127,27 @@ pub(crate) async fn queue_submit(
             state.limits.max_batch
         )));
     }
+    for task in &tasks {
+        check_run_after(task)?;
+    }
     let tasks: Vec<NewTask> = tasks.into_iter().map(NewTask::from).collect();
     let report = state.queue.submit(tasks).await?;
     Ok(json(StatusCode::OK, &SubmitResponse::from(report)))
+}
+
+/// A `runAfter` outside years 1 to 9999 rejects the batch as the queue rejects an invalid
+/// task (PostgreSQL's `timestamptz` does not reach chrono's whole range).
+fn check_run_after(task: &NewTaskDto) -> Result<(), ApiError> {
+    let Some(run_after) = task.run_after else {
+        return Ok(());
+    };
+    if (1..=9999).contains(&run_after.year()) {
+        return Ok(());
+    }
+    Err(ApiError::Queue(QueueError::InvalidTask {
+        uuid: task.uuid.clone(),
+        reason: "runAfter must be between the years 1 and 9999".into(),
+    }))
 }
 
 /// `GET /v1/queue/tasks/{uuid}`: the full record (envelope, lease token, result).
@@ -125,8 +155,10 @@ pub(crate) async fn queue_get(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
 ) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Admin)?;
+    Query::none(&query)?;
     let uuid = path_uuid(&uuid)?;
     let record: TaskRecord = state
         .queue

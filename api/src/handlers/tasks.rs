@@ -53,8 +53,10 @@ pub(crate) async fn status(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
 ) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Producer)?;
+    Query::none(&query)?;
     let uuid = path_uuid(&uuid)?;
     let record = record(&state, &uuid).await?;
     Ok(json(StatusCode::OK, &TaskStatus::from(&record)))
@@ -134,8 +136,10 @@ pub(crate) async fn cancel(
     state: ApiState,
     uuid: String,
     headers: HeaderMap,
+    query: String,
 ) -> Result<Response, ApiError> {
     state.auth.check(&headers, Role::Admin)?;
+    Query::none(&query)?;
     let uuid = path_uuid(&uuid)?;
     let outcome = state.queue.cancel(&uuid).await?;
     state.finished.notify(&uuid);
