@@ -217,3 +217,16 @@ fn signal(pid: u32, name: &str) {
         .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
     assert!(status.success(), "kill -{name} {pid} failed");
 }
+
+/// The value of the Prometheus counter `taskhost_tasks_total` for a task name and outcome.
+pub fn tasks_total(metrics: &str, task: &str, outcome: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("taskhost_tasks_total{"))
+        .filter(|l| {
+            l.contains(&format!("task=\"{task}\"")) && l.contains(&format!("outcome=\"{outcome}\""))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|v| v as u64)
+        .sum()
+}

@@ -87,6 +87,9 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
     let mut worker_settings = WorkerSettings::new(&settings.worker_id, settings.concurrency, names);
     worker_settings.lease_for = Duration::from_secs(settings.lease_secs);
     worker_settings.grace = Duration::from_secs(settings.grace_secs);
+    if let Some(prefetch) = settings.prefetch {
+        worker_settings.prefetch = prefetch;
+    }
     worker_settings.caps = settings
         .caps
         .iter()

@@ -72,6 +72,8 @@ pub struct Settings {
     pub caps: Vec<TaskCap>,
     /// Seconds of grace at shutdown.
     pub grace_secs: u64,
+    /// Quick tasks claimed ahead of free slots (`None`: 64 per slot).
+    pub prefetch: Option<u32>,
     /// The worker id.
     pub worker_id: String,
 }
@@ -244,6 +246,7 @@ impl Settings {
             names,
             caps,
             grace_secs: pick(args.grace_secs, file.grace_secs).unwrap_or(30),
+            prefetch: pick(args.prefetch, file.prefetch),
             worker_id: pick(args.worker_id.clone(), file.worker_id)
                 .unwrap_or_else(default_worker_id),
             data_dir,

@@ -111,6 +111,10 @@ pub struct SettingsArgs {
     /// Seconds running tasks get to finish after SIGTERM/SIGINT before their leases are released.
     #[arg(long, env = "TASKHOST_GRACE_SECS", value_name = "SECS")]
     pub grace_secs: Option<u64>,
+    /// Tasks of quick task names (runs under 2 ms) claimed beyond the free slots, waiting for
+    /// one (default 64 per slot; 0 claims only for free slots).
+    #[arg(long, env = "TASKHOST_PREFETCH", value_name = "N")]
+    pub prefetch: Option<u32>,
     /// This host's worker id in the queue (default `<hostname>-<pid>`).
     #[arg(long, env = "TASKHOST_WORKER_ID", value_name = "ID")]
     pub worker_id: Option<String>,
@@ -140,5 +144,6 @@ pub(crate) struct FileSettings {
     pub(crate) names: Option<Vec<String>>,
     pub(crate) caps: Option<Vec<String>>,
     pub(crate) grace_secs: Option<u64>,
+    pub(crate) prefetch: Option<u32>,
     pub(crate) worker_id: Option<String>,
 }

@@ -57,11 +57,13 @@ pub(crate) async fn keep_alive(
     queue: &dyn TaskQueue,
     lease: &Lease,
     lease_for: Duration,
+    claimed_at: Instant,
     observer: &LeaseObserver,
 ) -> Stop {
     let interval = lease_for / 3;
     let min_gap = lease_for / 10;
-    let mut last = Instant::now();
+    // The lease runs from the claim: a task that waited for a slot beats sooner.
+    let mut last = claimed_at;
     loop {
         tokio::select! {
             () = tokio::time::sleep_until(last + interval) => {}

@@ -4,7 +4,9 @@
 //! - **Slots.** At most `slots` tasks run at once. A claim asks for as many tasks as there are
 //!   free slots (capped by `max_batch`), for the task names this host routes, with the per-name
 //!   caps; with nothing to claim the worker waits on the queue's wake-up (LISTEN/NOTIFY or
-//!   in-process) with a polling fallback.
+//!   in-process) with a polling fallback. For task names whose runs are quick ([`quick`]) it
+//!   claims up to `prefetch` more, which wait in claim order for a slot, so that the next
+//!   claim's round trip overlaps the running tasks instead of idling the slots.
 //! - **Leases.** Each running task heartbeats at a third of the lease, and sooner when its
 //!   plugin reports progress ([`heartbeat`]). A heartbeat that finds the lease lost stops the
 //!   plugin and changes nothing (fencing); one that finds a cancel request stops it and ends the
@@ -18,6 +20,7 @@
 
 mod completer;
 mod heartbeat;
+mod quick;
 mod settle;
 
 use std::collections::BTreeMap;
@@ -45,6 +48,8 @@ pub struct WorkerSettings {
     pub slots: u32,
     /// The most tasks one claim asks for.
     pub max_batch: u32,
+    /// Tasks of quick names claimed beyond the free slots, waiting for one (0: none).
+    pub prefetch: u32,
     /// A lease's length; heartbeats extend it.
     pub lease_for: Duration,
     /// The task names to claim (the routes, narrowed by `--names`).
@@ -66,6 +71,7 @@ impl WorkerSettings {
             worker_id: worker_id.into(),
             slots: slots.max(1),
             max_batch: 256,
+            prefetch: 64 * slots.max(1),
             lease_for: Duration::from_secs(30),
             names,
             caps: BTreeMap::new(),
@@ -99,6 +105,8 @@ pub(crate) struct WorkerContext {
     pub(crate) settings: WorkerSettings,
     pub(crate) completer: Completer,
     pub(crate) finished: Arc<dyn FinishedListener>,
+    /// Recent run times per task name: which names may be prefetched.
+    pub(crate) quick: quick::QuickNames,
     /// Fired when the grace period is over: running tasks stop and release their leases.
     pub(crate) hard_stop: CancellationToken,
 }
@@ -146,6 +154,7 @@ impl Worker {
             settings,
             completer,
             finished,
+            quick: quick::QuickNames::default(),
             hard_stop: CancellationToken::new(),
         });
         Self {
@@ -160,41 +169,78 @@ impl Worker {
         let context = Arc::clone(&self.context);
         let settings = &context.settings;
         let slots = Arc::new(Semaphore::new(settings.slots as usize));
+        // Claimed and not yet settled: running, or prefetched and waiting for a slot.
+        let held = Arc::new(Semaphore::new(
+            (settings.slots + settings.prefetch) as usize,
+        ));
         let running = TaskTracker::new();
         let reaper = tokio::spawn(reap_loop(Arc::clone(&context), shutdown.clone()));
         let mut report = WorkerReport::default();
         tracing::info!(worker = %settings.worker_id, slots = settings.slots,
-            names = ?settings.names, caps = ?settings.caps, backend = context.queue.backend(),
-            "worker started");
+            prefetch = settings.prefetch, names = ?settings.names, caps = ?settings.caps,
+            backend = context.queue.backend(), "worker started");
         while !shutdown.is_cancelled() {
-            let Some(permits) = free_slots(&slots, settings.max_batch, &shutdown).await else {
+            let Some(mut permits) = free_permits(&held, settings.max_batch, &shutdown).await else {
                 break;
             };
-            let leases = match claim(&context, permits.len()).await {
-                Ok(leases) => leases,
-                Err(()) => {
-                    drop(permits);
-                    idle(&context, &shutdown, true).await;
-                    continue;
-                }
-            };
-            let claimed_none = leases.is_empty();
+            let held_before = held_count(&held, settings) - permits.len();
+            let free_slots = (settings.slots as usize).saturating_sub(held_before);
+            let (leases, claimed_none) =
+                match claim_round(&context, free_slots, permits.len()).await {
+                    Ok(leases) => {
+                        let none = leases.is_empty();
+                        (leases, none)
+                    }
+                    Err(()) => {
+                        drop(permits);
+                        idle(&context, &shutdown, true).await;
+                        continue;
+                    }
+                };
             report.leased += leases.len() as u64;
-            for (lease, permit) in leases.into_iter().zip(permits) {
+            for lease in leases {
+                let Some(permit) = permits.pop() else {
+                    break;
+                };
                 let context = Arc::clone(&context);
+                let slots = Arc::clone(&slots);
+                let shutdown = shutdown.clone();
                 // Every log line of the task, the plugin's own included, carries its id.
                 let span = tracing::info_span!("task", task_id = %lease.uuid,
                     task = %lease.name, attempt = lease.attempt);
                 running.spawn(
                     async move {
-                        settle::run_lease(&context, lease).await;
+                        let claimed_at = tokio::time::Instant::now();
+                        let slot = tokio::select! {
+                            biased;
+                            slot = slots.acquire_owned() => slot,
+                            () = shutdown.cancelled() => {
+                                settle::release_unstarted(&context, &lease).await;
+                                drop(permit);
+                                return;
+                            }
+                        };
+                        settle::run_lease(&context, lease, claimed_at).await;
+                        drop(slot);
                         drop(permit);
                     }
                     .instrument(span),
                 );
             }
+            drop(permits);
             if claimed_none {
-                idle(&context, &shutdown, false).await;
+                if free_slots == 0 && context.quick.among(&settings.names).is_empty() {
+                    // Every slot is taken and nothing may be prefetched: wait for a slot.
+                    wait_for_slot(&slots, &shutdown).await;
+                } else if free_slots == 0 {
+                    // Every slot is taken: wait for a slot, or for quick work to prefetch.
+                    tokio::select! {
+                        () = wait_for_slot(&slots, &shutdown) => {}
+                        () = idle(&context, &shutdown, false) => {}
+                    }
+                } else {
+                    idle(&context, &shutdown, false).await;
+                }
             }
         }
         running.close();
@@ -230,19 +276,19 @@ impl Worker {
     }
 }
 
-/// Waits for at least one free slot, then takes every free one (up to `max_batch`).
-async fn free_slots(
-    slots: &Arc<Semaphore>,
+/// Waits for at least one free permit, then takes every free one (up to `max_batch`).
+async fn free_permits(
+    held: &Arc<Semaphore>,
     max_batch: u32,
     shutdown: &CancellationToken,
 ) -> Option<Vec<OwnedSemaphorePermit>> {
     let first = tokio::select! {
-        permit = Arc::clone(slots).acquire_owned() => permit.ok()?,
+        permit = Arc::clone(held).acquire_owned() => permit.ok()?,
         () = shutdown.cancelled() => return None,
     };
     let mut permits = vec![first];
     while permits.len() < max_batch.max(1) as usize {
-        match Arc::clone(slots).try_acquire_owned() {
+        match Arc::clone(held).try_acquire_owned() {
             Ok(permit) => permits.push(permit),
             Err(_) => break,
         }
@@ -250,11 +296,56 @@ async fn free_slots(
     Some(permits)
 }
 
-async fn claim(context: &WorkerContext, free: usize) -> Result<Vec<Lease>, ()> {
+/// Tasks claimed and not yet settled (permits of `held` taken).
+fn held_count(held: &Semaphore, settings: &WorkerSettings) -> usize {
+    (settings.slots + settings.prefetch) as usize - held.available_permits()
+}
+
+/// Waits until a slot is free (without keeping it) or shutdown.
+async fn wait_for_slot(slots: &Arc<Semaphore>, shutdown: &CancellationToken) {
+    tokio::select! {
+        permit = slots.acquire() => drop(permit),
+        () = shutdown.cancelled() => {}
+    }
+}
+
+/// One claim round for `room` tasks: as many of any routed name as there are free slots, then
+/// the rest (prefetch) of the names that are quick now.
+async fn claim_round(
+    context: &WorkerContext,
+    free_slots: usize,
+    room: usize,
+) -> Result<Vec<Lease>, ()> {
+    let settings = &context.settings;
+    let mut leases = Vec::new();
+    let for_slots = free_slots.min(room);
+    if for_slots > 0 {
+        leases = claim(context, &settings.names, for_slots).await?;
+        if leases.len() < for_slots {
+            // The queue has nothing more this host may run now.
+            return Ok(leases);
+        }
+    }
+    let rest = room - leases.len();
+    if rest > 0 && settings.prefetch > 0 {
+        let quick = context.quick.among(&settings.names);
+        if !quick.is_empty() {
+            match claim(context, &quick, rest).await {
+                Ok(more) => leases.extend(more),
+                // What was claimed already runs; the next round tries again.
+                Err(()) if !leases.is_empty() => {}
+                Err(()) => return Err(()),
+            }
+        }
+    }
+    Ok(leases)
+}
+
+async fn claim(context: &WorkerContext, names: &[String], free: usize) -> Result<Vec<Lease>, ()> {
     let settings = &context.settings;
     let request = ClaimRequest {
         worker: settings.worker_id.clone(),
-        names: settings.names.clone(),
+        names: names.to_vec(),
         limit: u32::try_from(free).unwrap_or(u32::MAX),
         lease_for: settings.lease_for,
         caps: settings.caps.clone(),

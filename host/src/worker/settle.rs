@@ -15,7 +15,11 @@ use crate::runtime::{Disposition, TaskFailure};
 use crate::telemetry::TaskOutcome;
 
 /// Runs one leased task and settles its lease.
-pub(crate) async fn run_lease(context: &WorkerContext, lease: Lease) {
+pub(crate) async fn run_lease(
+    context: &WorkerContext,
+    lease: Lease,
+    claimed_at: tokio::time::Instant,
+) {
     let started = Instant::now();
     let envelope = match Envelope::parse(lease.envelope.as_bytes()) {
         Ok(envelope) => envelope,
@@ -32,7 +36,13 @@ pub(crate) async fn run_lease(context: &WorkerContext, lease: Lease) {
     let run = context
         .dispatcher
         .dispatch(&envelope, lease.attempt, observer.clone());
-    let keep_alive = heartbeat::keep_alive(&*context.queue, &lease, settings.lease_for, &observer);
+    let keep_alive = heartbeat::keep_alive(
+        &*context.queue,
+        &lease,
+        settings.lease_for,
+        claimed_at,
+        &observer,
+    );
     let dispatched = tokio::select! {
         dispatched = run => dispatched,
         stop = keep_alive => {
@@ -53,7 +63,10 @@ pub(crate) async fn run_lease(context: &WorkerContext, lease: Lease) {
         }
     };
     match dispatched {
-        Ok(dispatched) => settle(context, &lease, &envelope, dispatched, started).await,
+        Ok(dispatched) => {
+            context.quick.observe(&lease.name, started.elapsed());
+            settle(context, &lease, &envelope, dispatched, started).await;
+        }
         Err(DispatchError::UnknownTask { name, .. }) => {
             // Claimed by its route, which has gone since: another host may have the plugin.
             let failure = Failure::retry(format!("no plugin handles task {name:?} on this host"));
@@ -174,6 +187,11 @@ fn failure_message(lease: &Lease, failure: &Failure) -> Option<TaskResult> {
     Some(TaskResult::Json(
         ResultMessage::failure(&request, code, &failure.error).to_json(),
     ))
+}
+
+/// Releases a prefetched lease whose task never started (shutdown came first).
+pub(crate) async fn release_unstarted(context: &WorkerContext, lease: &Lease) {
+    release(context, lease, Instant::now()).await;
 }
 
 async fn release(context: &WorkerContext, lease: &Lease, started: Instant) {

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+pub use taskhost_e2e::host_process::tasks_total;
 use taskhost_e2e::host_process::{HostConfig, testing_plugin};
 use taskhost_queue::{QueueConfig, TaskQueue, TaskRecord};
 
@@ -86,19 +87,6 @@ where
         assert!(Instant::now() < deadline, "timed out waiting: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// The value of the Prometheus counter `taskhost_tasks_total` for a task name and outcome.
-pub fn tasks_total(metrics: &str, task: &str, outcome: &str) -> u64 {
-    metrics
-        .lines()
-        .filter(|l| l.starts_with("taskhost_tasks_total{"))
-        .filter(|l| {
-            l.contains(&format!("task=\"{task}\"")) && l.contains(&format!("outcome=\"{outcome}\""))
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .map(|v| v as u64)
-        .sum()
 }
 
 /// GET a plain URL: (status, body).
