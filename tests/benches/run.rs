@@ -55,7 +55,8 @@ async fn succeeded(queue: &dyn TaskQueue) -> u64 {
         .sum()
 }
 
-/// The queue alone: two loops (one per core) claiming 2 and completing each batch.
+/// The queue alone: two loops (one per core) claiming 65 (a default host's slots and prefetch,
+/// shared) and completing each batch.
 async fn queue_only(queue: Arc<dyn TaskQueue>) -> f64 {
     let started = Instant::now();
     let mut loops = Vec::new();
@@ -65,7 +66,7 @@ async fn queue_only(queue: Arc<dyn TaskQueue>) -> f64 {
             let request = ClaimRequest::new(
                 format!("bench-{worker}"),
                 &["Echo"],
-                2,
+                65,
                 Duration::from_secs(30),
             );
             loop {
