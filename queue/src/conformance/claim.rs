@@ -252,3 +252,52 @@ pub(super) async fn retry_on_different_worker_ignores_workers_no_longer_live(
         "w2 went silent: w1 may retry"
     );
 }
+
+/// The single-statement claims merge names by priority while each name keeps its cap, counting
+/// leases the worker already holds; a cap never lets the batch exceed `limit`.
+pub(super) async fn claim_merges_names_by_priority_under_caps_and_limit(
+    factory: Arc<dyn QueueFactory>,
+) {
+    let queue = factory.fresh(quick()).await;
+    let queue = queue.as_ref();
+    let mut tasks = Vec::new();
+    for (uuid, name, priority) in [
+        ("p-low-1", "Prep", 0),
+        ("e-high-1", "Echo", 9),
+        ("p-high-1", "Prep", 8),
+        ("p-high-2", "Prep", 8),
+        ("e-mid-1", "Echo", 5),
+        ("o-top-1", "Other", 10),
+        ("e-low-1", "Echo", 0),
+    ] {
+        let mut new = task(uuid, name);
+        new.priority = priority;
+        tasks.push(new);
+    }
+    queue.submit(tasks).await.expect("submit");
+    let request = ClaimRequest::new("w1", &["Echo", "Prep"], 3, LONG).with_cap("Prep", 1);
+    let first = queue.claim(&request).await.expect("claim");
+    assert_eq!(
+        uuids(&first),
+        ["e-high-1", "p-high-1", "e-mid-1"],
+        "by priority across names, Prep capped at 1, Other not named"
+    );
+    let second = queue.claim(&request).await.expect("claim");
+    assert_eq!(
+        uuids(&second),
+        ["e-low-1"],
+        "the held Prep lease still counts against its cap"
+    );
+    let other_worker = ClaimRequest::new("w2", &["Echo", "Prep"], 1, LONG).with_cap("Prep", 5);
+    assert_eq!(
+        uuids(&queue.claim(&other_worker).await.expect("claim")),
+        ["p-high-2"],
+        "the cap is per worker and the limit still holds"
+    );
+    let names = ClaimRequest::new("w3", &["Prep", "Prep", "Other"], 10, LONG);
+    assert_eq!(
+        uuids(&queue.claim(&names).await.expect("claim")),
+        ["o-top-1", "p-low-1"],
+        "a name listed twice is claimed once"
+    );
+}

@@ -454,3 +454,70 @@ pub(super) async fn results_are_stored_as_sent(factory: Arc<dyn QueueFactory>) {
     );
     assert_eq!(record(queue, &leases[1].uuid).await.result, Some(key));
 }
+
+/// complete_many with valid, stale, unknown, repeated and already finished items: each is
+/// fenced on its own and only the current leases complete, with their own results.
+pub(super) async fn complete_many_fences_each_item_in_a_mixed_batch(
+    factory: Arc<dyn QueueFactory>,
+) {
+    let queue = factory.fresh(quick()).await;
+    let queue = queue.as_ref();
+    submit_many(queue, "mix", "Echo", 4).await;
+    let leases = claim(queue, "w1", &["Echo"], 4, LONG).await;
+    let finished = &leases[3];
+    queue
+        .complete(&finished.uuid, &finished.token, json("[0]"))
+        .await
+        .expect("complete");
+    let completion = |uuid: &str, token: &crate::LeaseToken, body: &str| Completion {
+        uuid: uuid.to_owned(),
+        token: token.clone(),
+        result: json(body),
+    };
+    let stale = crate::LeaseToken("stale".into());
+    let report = queue
+        .complete_many(vec![
+            completion(&leases[0].uuid, &stale, "[9]"),
+            completion(&leases[0].uuid, &leases[0].token, "[1]"),
+            completion(&leases[1].uuid, &leases[1].token, "[2]"),
+            completion(&leases[1].uuid, &leases[1].token, "[22]"),
+            completion("no-such-task", &leases[2].token, "[3]"),
+            completion(&finished.uuid, &finished.token, "[4]"),
+        ])
+        .await
+        .expect("complete_many");
+    assert_eq!(report.completed, 2);
+    let mut lost = report.lease_lost.clone();
+    lost.sort();
+    let mut expected = vec![
+        leases[0].uuid.clone(),
+        leases[1].uuid.clone(),
+        "no-such-task".to_owned(),
+        finished.uuid.clone(),
+    ];
+    expected.sort();
+    assert_eq!(
+        lost, expected,
+        "stale, repeated, unknown and finished items"
+    );
+    let first = record(queue, &leases[0].uuid).await;
+    assert_eq!(first.state, TaskState::Succeeded);
+    assert_eq!(first.result, Some(json("[1]")), "the valid token's result");
+    let second = record(queue, &leases[1].uuid).await;
+    assert_eq!(second.state, TaskState::Succeeded);
+    assert!(
+        matches!(&second.result, Some(TaskResult::Json(text)) if text == "[2]" || text == "[22]"),
+        "one of the repeated items' results: {:?}",
+        second.result
+    );
+    assert_eq!(
+        record(queue, &leases[2].uuid).await.state,
+        TaskState::Leased,
+        "an item naming another uuid does not touch this lease"
+    );
+    assert_eq!(
+        record(queue, &finished.uuid).await.result,
+        Some(json("[0]")),
+        "a finished task keeps its first result"
+    );
+}

@@ -1,7 +1,7 @@
 //! The worker side: claim, heartbeat, complete, fail, release, expire, and the reaper.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -15,102 +15,66 @@ use crate::types::{
 };
 use crate::validate;
 
+/// The worker's liveness, then the claim (`?3` worker id, `?2` now).
+const CLAIM: &str = concat!(
+    include_str!("queries/touch_worker.sql"),
+    ";\n",
+    include_str!("queries/claim.sql")
+);
+
 impl SqliteQueue {
     pub(super) async fn claim_tasks(
         &self,
         request: &ClaimRequest,
     ) -> Result<Vec<Lease>, QueueError> {
         let now = now_ms();
-        let limit = i64::from(request.limit);
-        let mut tx = self.begin_write("claim").await?;
-        sqlx::query(include_str!("queries/touch_worker.sql"))
-            .bind(&request.worker)
+        // Distinct names with their caps, as the JSON array claim.sql reads.
+        let names: Vec<(&String, Option<u32>)> = request
+            .names
+            .iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|name| (name, request.caps.get(name).copied()))
+            .collect();
+        let names = serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned());
+        // touch_worker.sql then claim.sql, in one call: two statements, each atomic and each
+        // taking the write lock before it reads (a write statement outside BEGIN does, like
+        // BEGIN IMMEDIATE). The touch needs no atomicity with the claim: it only records that
+        // the worker called claim, and the claim does not read the worker's own row.
+        let leased = sqlx::query(CLAIM)
+            .bind(names)
             .bind(now)
-            .execute(&mut *tx)
+            .bind(&request.worker)
+            .bind(now.saturating_sub(millis(self.config.worker_ttl)))
+            .bind(i64::from(request.limit))
+            .bind(now.saturating_add(millis(request.lease_for)))
+            .fetch_all(&self.write)
             .await
-            .map_err(db(BACKEND, "claim: recording the worker"))?;
-        let mut held: HashMap<String, i64> = HashMap::new();
-        if !request.caps.is_empty() {
-            let rows = sqlx::query(include_str!("queries/leased_by_worker.sql"))
-                .bind(&request.worker)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db(BACKEND, "claim: counting the worker's leases"))?;
-            for row in rows {
-                held.insert(
-                    row.try_get("name").map_err(db(BACKEND, "claim"))?,
-                    row.try_get("leased").map_err(db(BACKEND, "claim"))?,
-                );
-            }
-        }
-        let live_since = now.saturating_sub(millis(self.config.worker_ttl));
-        let names: BTreeSet<&String> = request.names.iter().collect();
-        let mut candidates: Vec<(i64, i32, i64)> = Vec::new();
-        for name in names {
-            let remaining = match request.caps.get(name) {
-                Some(cap) => (i64::from(*cap) - held.get(name).copied().unwrap_or(0)).min(limit),
-                None => limit,
+            .map_err(db(BACKEND, "claim"))?;
+        let mut leases: Vec<(i64, i64, Lease)> = Vec::with_capacity(leased.len());
+        for row in leased {
+            let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "claim"))?;
+            let max_attempts: i64 = row.try_get("max_attempts").map_err(db(BACKEND, "claim"))?;
+            let lease = Lease {
+                uuid: row.try_get("uuid").map_err(db(BACKEND, "claim"))?,
+                name: row.try_get("name").map_err(db(BACKEND, "claim"))?,
+                envelope: row.try_get("envelope").map_err(db(BACKEND, "claim"))?,
+                attempt: u32::try_from(attempt).unwrap_or(0),
+                max_attempts: u32::try_from(max_attempts).unwrap_or(0),
+                priority: row.try_get("priority").map_err(db(BACKEND, "claim"))?,
+                token: LeaseToken(row.try_get("lease_token").map_err(db(BACKEND, "claim"))?),
+                worker: request.worker.clone(),
+                lease_expires_at: time(
+                    row.try_get("lease_expires_at")
+                        .map_err(db(BACKEND, "claim"))?,
+                ),
             };
-            if remaining <= 0 {
-                continue;
-            }
-            let rows = sqlx::query(include_str!("queries/claim_candidates.sql"))
-                .bind(name)
-                .bind(now)
-                .bind(&request.worker)
-                .bind(live_since)
-                .bind(remaining)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db(BACKEND, "claim: finding tasks"))?;
-            for row in rows {
-                candidates.push((
-                    row.try_get("id").map_err(db(BACKEND, "claim"))?,
-                    row.try_get("priority").map_err(db(BACKEND, "claim"))?,
-                    row.try_get("run_after").map_err(db(BACKEND, "claim"))?,
-                ));
-            }
+            leases.push((
+                row.try_get("id").map_err(db(BACKEND, "claim"))?,
+                row.try_get("run_after").map_err(db(BACKEND, "claim"))?,
+                lease,
+            ));
         }
-        candidates.sort_by_key(|(id, priority, run_after)| (Reverse(*priority), *run_after, *id));
-        candidates.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
-        let mut leases: Vec<(i64, i64, Lease)> = Vec::with_capacity(candidates.len());
-        if !candidates.is_empty() {
-            let ids: Vec<i64> = candidates.iter().map(|(id, _, _)| *id).collect();
-            let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
-            let leased = sqlx::query(include_str!("queries/lease_tasks.sql"))
-                .bind(ids)
-                .bind(&request.worker)
-                .bind(now.saturating_add(millis(request.lease_for)))
-                .bind(now)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db(BACKEND, "claim: leasing tasks"))?;
-            for row in leased {
-                let attempt: i64 = row.try_get("attempt").map_err(db(BACKEND, "claim"))?;
-                let max_attempts: i64 =
-                    row.try_get("max_attempts").map_err(db(BACKEND, "claim"))?;
-                let lease = Lease {
-                    uuid: row.try_get("uuid").map_err(db(BACKEND, "claim"))?,
-                    name: row.try_get("name").map_err(db(BACKEND, "claim"))?,
-                    envelope: row.try_get("envelope").map_err(db(BACKEND, "claim"))?,
-                    attempt: u32::try_from(attempt).unwrap_or(0),
-                    max_attempts: u32::try_from(max_attempts).unwrap_or(0),
-                    priority: row.try_get("priority").map_err(db(BACKEND, "claim"))?,
-                    token: LeaseToken(row.try_get("lease_token").map_err(db(BACKEND, "claim"))?),
-                    worker: request.worker.clone(),
-                    lease_expires_at: time(
-                        row.try_get("lease_expires_at")
-                            .map_err(db(BACKEND, "claim"))?,
-                    ),
-                };
-                leases.push((
-                    row.try_get("id").map_err(db(BACKEND, "claim"))?,
-                    row.try_get("run_after").map_err(db(BACKEND, "claim"))?,
-                    lease,
-                ));
-            }
-        }
-        tx.commit().await.map_err(db(BACKEND, "claim: commit"))?;
         // UPDATE ... RETURNING has no order: restore the claim order.
         leases.sort_by_key(|(id, run_after, lease)| (Reverse(lease.priority), *run_after, *id));
         Ok(leases.into_iter().map(|(_, _, lease)| lease).collect())

@@ -90,8 +90,12 @@ impl SqliteQueue {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(options.busy_timeout)
             .foreign_keys(true);
+        // No ping before each acquire (sqlx's default): a connection to a file in this process
+        // cannot have gone away, and the ping was one more round trip to the connection's
+        // thread on every call.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(connect.clone())
             .await
             .map_err(db(BACKEND, "opening the database"))?;
@@ -103,6 +107,7 @@ impl SqliteQueue {
                 source,
             })?;
         let read = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(options.read_connections.max(1))
             .connect_with(connect.read_only(true))
             .await
