@@ -41,6 +41,10 @@ impl PostgresQueue {
         // Measured: one statement with the worker upsert as a CTE drained 3x slower than
         // this transaction on the bench, so the worker is touched (and locked) first.
         let mut tx = self.begin("claim").await?;
+        sqlx::query(include_str!("queries/claim_settings.sql"))
+            .execute(&mut *tx)
+            .await
+            .map_err(db(BACKEND, "claim: settings"))?;
         sqlx::query(include_str!("queries/touch_worker.sql"))
             .bind(&request.worker)
             .execute(&mut *tx)

@@ -3,6 +3,9 @@
 //! - Claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never
 //!   wait on each other nor take the same task; a claim is one statement after the worker's
 //!   row is touched (which serialises one worker's claims, so its per-name caps hold).
+//!   Claims commit with `synchronous_commit = off` (see `queries/claim_settings.sql`): a claim
+//!   lost in a server crash is like a reaped lease (the task is queued again, its holder gets
+//!   `LeaseLost`). Completions, failures and every other write commit synchronously.
 //! - **Every lease decision uses the database's clock** (`now()`): lease expiry, heartbeats,
 //!   `run_after`, the reaper, backoff and the live-worker window. Hosts' clocks may disagree;
 //!   they only send durations.

@@ -5,7 +5,9 @@
 //!   using the same file.
 //! - Writes go through a pool of **one** connection, so writers of this process queue in
 //!   order instead of spinning on `SQLITE_BUSY`; every write transaction is `BEGIN IMMEDIATE`,
-//!   taking the write lock up front, so it never fails half-way on a lock upgrade. Reads (`get`,
+//!   taking the write lock up front, so it never fails half-way on a lock upgrade. A single
+//!   write statement outside a transaction (claim, complete, complete_many, ...) takes the write
+//!   lock before it reads, the same guarantee in one call. Reads (`get`,
 //!   `counts`, `dead_letters`) use a small separate pool and run beside the writer (WAL).
 //! - Time comes from the host's clock (Unix milliseconds): one process on one machine decides
 //!   every lease, so there is no second clock to disagree with.

@@ -48,7 +48,8 @@ SET state = 'leased',
     lease_token = gen_random_uuid()::text,
     lease_expires_at = now() + $5::float8 * interval '1 millisecond',
     updated_at = now()
-FROM picked
-WHERE t.id = picked.id
+-- ANY (ARRAY ...) rather than a join: the generic plan then finds the rows by primary key
+-- (a join with picked, whose size a generic plan does not know, scanned the table).
+WHERE t.id = ANY (ARRAY (SELECT id FROM picked))
 RETURNING t.id, t.uuid, t.name, t.envelope, t.attempt, t.max_attempts, t.priority, t.run_after,
           t.lease_token, t.lease_expires_at
