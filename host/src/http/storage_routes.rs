@@ -36,7 +36,6 @@ pub(super) fn routes(storage: Arc<dyn StorageBackend>) -> BoxedFilter<(Response,
         .and(warp::query::<Signed>());
     let get_storage = Arc::clone(&storage);
     let get = base
-        .clone()
         .and(warp::get())
         .then(move |tail: warp::path::Tail, signed: Signed| {
             let storage = Arc::clone(&get_storage);
@@ -53,35 +52,39 @@ pub(super) fn routes(storage: Arc<dyn StorageBackend>) -> BoxedFilter<(Response,
     get.or(put).unify().boxed()
 }
 
-/// The bucket and key of a request path, after checking the URL's signature for `method`.
+fn refusal(status: StatusCode, message: impl Into<String>) -> (StatusCode, String) {
+    (status, message.into())
+}
+
+/// The bucket and key of a request path, after checking the URL's signature for `method`;
+/// else the status and message to answer with.
 fn authorize(
     storage: &dyn StorageBackend,
     tail: &str,
     signed: &Signed,
     method: PresignMethod,
-) -> Result<(String, ObjectKey), Response> {
+) -> Result<(String, ObjectKey), (StatusCode, String)> {
     let Some(signer) = storage.host_signer() else {
-        return Err(reply::error(
+        return Err(refusal(
             StatusCode::NOT_FOUND,
             "this host's storage backend signs its own URLs; none are served here",
         ));
     };
     let decoded = percent_decode_str(tail)
         .decode_utf8()
-        .map_err(|_| reply::error(StatusCode::BAD_REQUEST, "the path is not valid UTF-8"))?;
+        .map_err(|_| refusal(StatusCode::BAD_REQUEST, "the path is not valid UTF-8"))?;
     let Some((bucket, key)) = decoded.split_once('/') else {
-        return Err(reply::error(
+        return Err(refusal(
             StatusCode::BAD_REQUEST,
             "the path needs a bucket and a key: /v1/storage/<bucket>/<key>",
         ));
     };
-    let key =
-        ObjectKey::parse(key).map_err(|e| reply::error(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let key = ObjectKey::parse(key).map_err(|e| refusal(StatusCode::BAD_REQUEST, e.to_string()))?;
     signer
         .verify(method, bucket, &key, signed.expires, &signed.signature)
         .map_err(|e| match e {
             PresignError::Expired | PresignError::BadSignature => {
-                reply::error(StatusCode::FORBIDDEN, e.to_string())
+                refusal(StatusCode::FORBIDDEN, e.to_string())
             }
         })?;
     Ok((bucket.to_owned(), key))
@@ -90,7 +93,7 @@ fn authorize(
 async fn serve_get(storage: &dyn StorageBackend, tail: &str, signed: Signed) -> Response {
     let (bucket, key) = match authorize(storage, tail, &signed, PresignMethod::Get) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err((status, message)) => return reply::error(status, message),
     };
     let result = match storage.bucket(&bucket) {
         Ok(bucket) => bucket.get(&key, MAX_OBJECT_BYTES).await,
@@ -113,7 +116,7 @@ async fn serve_put(
 ) -> Response {
     let (bucket, key) = match authorize(storage, tail, &signed, PresignMethod::Put) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err((status, message)) => return reply::error(status, message),
     };
     let result = match storage.bucket(&bucket) {
         Ok(bucket) => bucket.put(&key, body).await,

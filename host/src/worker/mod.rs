@@ -401,7 +401,7 @@ async fn reap_loop(context: Arc<WorkerContext>, shutdown: CancellationToken) {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "reaping expired leases failed"),
         }
-        if round % 5 == 0 {
+        if round.is_multiple_of(5) {
             match context.queue.counts().await {
                 Ok(counts) => context.telemetry.queue_depth(&counts),
                 Err(error) => tracing::warn!(%error, "reading queue counts failed"),
