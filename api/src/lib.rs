@@ -29,6 +29,6 @@ pub use client::{ApiClient, ClientError, HttpQueue, connect_queue};
 pub use error::ApiError;
 pub use filters::{OPENAPI_JSON, no_extra_routes, routes};
 pub use finished::Finished;
-pub use serve::serve;
+pub use serve::{serve, serve_on};
 pub use state::{ApiState, Limits, SubmitDefaults};
 pub use wire::SubmitResponse;

@@ -72,6 +72,22 @@ struct Started {
 }
 
 async fn start(settings: &Settings) -> anyhow::Result<Started> {
+    // Bound first, so that with port 0 the presigned URLs of the default public URL (which
+    // names the listen address) carry the port actually bound.
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("binding the HTTP API to {}", settings.listen))?;
+    let mut settings = settings.clone();
+    let settings = &mut settings;
+    let bound = listener.local_addr().context("the API's bound address")?;
+    if settings.listen.port() == 0 {
+        if settings.public_url.port() == Some(0) {
+            // Only the defaulted URL has port 0; setting a known port cannot fail.
+            let _ = settings.public_url.set_port(Some(bound.port()));
+        }
+        settings.listen = bound;
+    }
+    let settings = &*settings;
     let publisher = PublishTarget::parse(&settings.publish)
         .map_err(anyhow::Error::msg)?
         .open()?;
@@ -79,9 +95,15 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
     let dispatcher = assemble::dispatcher(settings, settings.concurrency).await?;
     let names = claim_names(settings, &dispatcher)?;
     let telemetry = Telemetry::install();
-    let server = http::start(settings, Arc::clone(&queue), &dispatcher, telemetry.clone())
-        .await
-        .context("starting the HTTP API")?;
+    let server = http::start(
+        listener,
+        settings,
+        Arc::clone(&queue),
+        &dispatcher,
+        telemetry.clone(),
+    )
+    .await
+    .context("starting the HTTP API")?;
     tracing::info!(listen = %server.address(), queue = queue.backend(), publish = %settings.publish,
         names = ?names, "taskhost running");
     let mut worker_settings = WorkerSettings::new(&settings.worker_id, settings.concurrency, names);

@@ -93,6 +93,7 @@ pub fn auth(settings: &Settings) -> Auth {
 
 /// Starts the server on `settings.listen`.
 pub async fn start(
+    listener: tokio::net::TcpListener,
     settings: &Settings,
     queue: Arc<dyn TaskQueue>,
     dispatcher: &Dispatcher,
@@ -115,10 +116,9 @@ pub async fn start(
         .boxed();
     let routes = taskhost_api::routes(state, host_routes);
     let (stop, stopped) = oneshot::channel::<()>();
-    let (address, handle) = taskhost_api::serve(settings.listen, routes, async move {
+    let (address, handle) = taskhost_api::serve_on(listener, routes, async move {
         let _ = stopped.await;
     })
-    .await
     .map_err(|e| HttpError::Bind {
         address: settings.listen,
         message: e.to_string(),

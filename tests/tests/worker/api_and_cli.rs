@@ -158,3 +158,38 @@ fn cancel_stops_a_running_task() {
         .await;
     });
 }
+
+/// A large result is offloaded to local storage with a presigned URL of this host (port 0
+/// resolved); the URL serves it, a tampered signature is refused.
+#[test]
+fn a_large_result_is_served_by_its_presigned_url() {
+    let dir = data_dir("presigned");
+    let host = RunningHost::start(&echo_host(&dir, "host-presigned"));
+    let rt = runtime();
+    rt.block_on(async {
+        let client = ApiClient::new(&host.url(), None).expect("a client");
+        let size = 300 * 1024;
+        client
+            .submit(vec![echo("big", json!({ "payload": "x", "repeat": size }))])
+            .await
+            .expect("submitted");
+        let message = client
+            .result("big", Some(Duration::from_secs(30)))
+            .await
+            .expect("the result")
+            .expect("finished");
+        let entry = &message["results"][0];
+        assert_eq!(entry["type"], "s3-path", "{message}");
+        let url = entry["url"].as_str().expect("a presigned URL");
+        assert!(url.starts_with(&host.url()), "{url} names this host");
+        let (status, body) = get(url).await;
+        assert_eq!(status, 200, "{body}");
+        let text: String = serde_json::from_str(&body).expect("the stored result is JSON");
+        assert_eq!(text.len(), size);
+        let tampered = url.replacen("signature=", "signature=0", 1);
+        let (status, body) = get(&tampered).await;
+        assert_eq!(status, 403, "{body}");
+        let (status, _) = get(&format!("{}/v1/storage/results/big/0", host.url())).await;
+        assert!((400..500).contains(&status), "unsigned: {status}");
+    });
+}
