@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{BACKEND, SqliteQueue, now_ms, rows};
+use super::{BACKEND, SqliteQueue, begin_write, now_ms, rows};
 use crate::error::{QueueError, db};
 use crate::types::{
     CancelOutcome, NewTask, Page, PageRequest, RedriveTarget, StateCount, SubmitReport, TaskRecord,
@@ -22,7 +22,8 @@ impl SqliteQueue {
             inserted: Vec::with_capacity(tasks.len()),
             duplicates: repeated,
         };
-        let mut tx = self.begin_write("submit").await?;
+        let mut conn = self.writer("submit").await?;
+        let mut tx = begin_write(&mut conn, "submit").await?;
         for task in tasks {
             let run_after = task.run_after.map_or(now, |at| at.timestamp_millis());
             let done = sqlx::query(include_str!("queries/insert_task.sql"))
@@ -51,7 +52,7 @@ impl SqliteQueue {
     }
 
     pub(super) async fn cancel_task(&self, uuid: &str) -> Result<CancelOutcome, QueueError> {
-        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "cancel"))?;
+        let mut conn = self.writer("cancel").await?;
         let state: Option<String> = sqlx::query_scalar(include_str!("queries/cancel.sql"))
             .bind(uuid)
             .bind(now_ms())
@@ -99,7 +100,7 @@ impl SqliteQueue {
 
     pub(super) async fn redrive_dead(&self, target: RedriveTarget) -> Result<u64, QueueError> {
         let now = now_ms();
-        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "redrive"))?;
+        let mut conn = self.writer("redrive").await?;
         let moved = match &target {
             RedriveTarget::One(uuid) => {
                 let done = sqlx::query(include_str!("queries/redrive_one.sql"))

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::Row;
 
-use super::{BACKEND, SqliteQueue, lease_lost, now_ms, rows, time};
+use super::{BACKEND, SqliteQueue, begin_write, lease_lost, now_ms, rows, time};
 use crate::config::millis;
 use crate::error::{QueueError, db};
 use crate::types::{
@@ -48,7 +48,7 @@ impl SqliteQueue {
             .bind(now.saturating_sub(millis(self.config.worker_ttl)))
             .bind(i64::from(request.limit))
             .bind(now.saturating_add(millis(request.lease_for)))
-            .fetch_all(&self.write)
+            .fetch_all(&mut *self.writer("claim").await?)
             .await
             .map_err(db(BACKEND, "claim"))?;
         let mut leases: Vec<(i64, i64, Lease)> = Vec::with_capacity(leased.len());
@@ -87,11 +87,7 @@ impl SqliteQueue {
         lease_for: Duration,
     ) -> Result<Heartbeat, QueueError> {
         let now = now_ms();
-        let mut conn = self
-            .write
-            .acquire()
-            .await
-            .map_err(db(BACKEND, "heartbeat"))?;
+        let mut conn = self.writer("heartbeat").await?;
         let row = sqlx::query(include_str!("queries/heartbeat.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -122,11 +118,7 @@ impl SqliteQueue {
     ) -> Result<(), QueueError> {
         validate::result(uuid, &result)?;
         let (json, key) = validate::result_columns(Some(&result));
-        let mut conn = self
-            .write
-            .acquire()
-            .await
-            .map_err(db(BACKEND, "complete"))?;
+        let mut conn = self.writer("complete").await?;
         let done = sqlx::query(include_str!("queries/complete.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -169,7 +161,7 @@ impl SqliteQueue {
         let done: Vec<String> = sqlx::query_scalar(include_str!("queries/complete_many.sql"))
             .bind(items)
             .bind(now_ms())
-            .fetch_all(&self.write)
+            .fetch_all(&mut *self.writer("complete_many").await?)
             .await
             .map_err(db(BACKEND, "complete_many"))?;
         let mut completed: HashSet<String> = done.into_iter().collect();
@@ -196,7 +188,8 @@ impl SqliteQueue {
         }
         let (json, key) = validate::result_columns(failure.result.as_ref());
         let now = now_ms();
-        let mut tx = self.begin_write("fail").await?;
+        let mut conn = self.writer("fail").await?;
+        let mut tx = begin_write(&mut conn, "fail").await?;
         let attempt: Option<i64> = sqlx::query_scalar(include_str!("queries/leased_attempt.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -262,7 +255,7 @@ impl SqliteQueue {
         uuid: &str,
         token: &LeaseToken,
     ) -> Result<(), QueueError> {
-        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "release"))?;
+        let mut conn = self.writer("release").await?;
         let done = sqlx::query(include_str!("queries/release.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -283,7 +276,7 @@ impl SqliteQueue {
         token: &LeaseToken,
         reason: &str,
     ) -> Result<(), QueueError> {
-        let mut conn = self.write.acquire().await.map_err(db(BACKEND, "expire"))?;
+        let mut conn = self.writer("expire").await?;
         let done = sqlx::query(include_str!("queries/expire.sql"))
             .bind(uuid)
             .bind(token.as_str())
@@ -301,7 +294,8 @@ impl SqliteQueue {
     pub(super) async fn reap_expired(&self) -> Result<ReapReport, QueueError> {
         let now = now_ms();
         let mut report = ReapReport::default();
-        let mut tx = self.begin_write("reap").await?;
+        let mut conn = self.writer("reap").await?;
+        let mut tx = begin_write(&mut conn, "reap").await?;
         let expired = sqlx::query(include_str!("queries/expired_leases.sql"))
             .bind(now)
             .bind(i64::from(self.config.reap_batch))

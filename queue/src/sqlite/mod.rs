@@ -3,7 +3,7 @@
 //! - WAL journal, `synchronous = NORMAL` (a committed task survives a crash of the process; a
 //!   power loss may lose the last transactions), a busy timeout for other processes (the CLI)
 //!   using the same file.
-//! - Writes go through a pool of **one** connection, so writers of this process queue in
+//! - Writes go through **one** connection (behind a lock), so writers of this process queue in
 //!   order instead of spinning on `SQLITE_BUSY`; every write transaction is `BEGIN IMMEDIATE`,
 //!   taking the write lock up front, so it never fails half-way on a lock upgrade. A single
 //!   write statement outside a transaction (claim, complete, complete_many, ...) takes the write
@@ -29,7 +29,8 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::{ConnectOptions, Connection, Sqlite, SqliteConnection, Transaction};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use crate::config::QueueConfig;
 use crate::error::{QueueError, db};
@@ -75,7 +76,10 @@ impl SqliteOptions {
 /// The SQLite queue.
 #[derive(Debug, Clone)]
 pub struct SqliteQueue {
-    write: SqlitePool,
+    /// The one write connection. A mutex rather than a pool of one: sqlx's pool pings a
+    /// connection when it is returned (one more round trip to the connection's thread on every
+    /// call, in a spawned task); a lock hands the connection over directly. `None` once closed.
+    write: Arc<Mutex<Option<SqliteConnection>>>,
     read: SqlitePool,
     config: QueueConfig,
     signal: Arc<WorkSignal>,
@@ -92,22 +96,19 @@ impl SqliteQueue {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(options.busy_timeout)
             .foreign_keys(true);
-        // No ping before each acquire (sqlx's default): a connection to a file in this process
-        // cannot have gone away, and the ping was one more round trip to the connection's
-        // thread on every call.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(connect.clone())
+        let mut write = connect
+            .connect()
             .await
             .map_err(db(BACKEND, "opening the database"))?;
         migrator()
-            .run(&write)
+            .run_direct(None, &mut write, false)
             .await
             .map_err(|source| QueueError::Migrate {
                 backend: BACKEND,
                 source,
             })?;
+        // No ping before each acquire (sqlx's default): a connection to a file in this process
+        // cannot have gone away.
         let read = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(options.read_connections.max(1))
@@ -115,29 +116,47 @@ impl SqliteQueue {
             .await
             .map_err(db(BACKEND, "opening read connections"))?;
         Ok(Self {
-            write,
+            write: Arc::new(Mutex::new(Some(write))),
             read,
             config,
             signal: Arc::new(WorkSignal::default()),
         })
     }
 
-    /// Begins a write transaction holding the write lock (`BEGIN IMMEDIATE`).
-    async fn begin_write(
+    /// The write connection, waiting for the other writers of this queue.
+    async fn writer(
         &self,
         step: &'static str,
-    ) -> Result<Transaction<'static, Sqlite>, QueueError> {
-        self.write
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db(BACKEND, step))
+    ) -> Result<MappedMutexGuard<'_, SqliteConnection>, QueueError> {
+        MutexGuard::try_map(self.write.lock().await, Option::as_mut).map_err(|_| {
+            QueueError::Database {
+                backend: BACKEND,
+                step,
+                source: sqlx::Error::PoolClosed,
+            }
+        })
     }
 
-    /// Closes both pools.
+    /// Closes the write connection and the read pool.
     pub async fn close(&self) {
-        self.write.close().await;
+        let conn = self.write.lock().await.take();
+        if let Some(conn) = conn
+            && let Err(error) = conn.close().await
+        {
+            tracing::warn!(backend = BACKEND, %error, "closing the write connection");
+        }
         self.read.close().await;
     }
+}
+
+/// Begins a write transaction holding the write lock (`BEGIN IMMEDIATE`).
+async fn begin_write<'c>(
+    conn: &'c mut SqliteConnection,
+    step: &'static str,
+) -> Result<Transaction<'c, Sqlite>, QueueError> {
+    conn.begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(db(BACKEND, step))
 }
 
 fn create_parent_folder(path: &Path) -> Result<(), QueueError> {
