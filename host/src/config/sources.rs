@@ -19,7 +19,8 @@ pub struct SettingsArgs {
     /// The folder for all local state (queue, storage, plugins, cache).
     #[arg(long, env = "TASKHOST_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Task source: `sqlite://…`, `postgres://…`, an SQS URL or `sqs://<name>`, `http(s)://<host>`.
+    /// Task source: `sqlite://…`, `postgres://…`, `http(s)://<host>` (a remote worker); SQS is not
+    /// implemented yet.
     #[arg(long, env = "TASKHOST_QUEUE", value_name = "URL")]
     pub queue: Option<String>,
     /// Storage: a local folder, `file://…`, `memory://` (`s3://`, `gs://`, `az://` with the cloud backends).
@@ -36,7 +37,7 @@ pub struct SettingsArgs {
     /// A plugin registry to follow.
     #[arg(long, env = "TASKHOST_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
-    /// Where results go: `store`, `sns://<topic-arn>`, `file://<dir>`, `stdout`.
+    /// Where results go: `store`, `file://<dir>`, `stdout` (SNS is not implemented yet).
     #[arg(long, env = "TASKHOST_PUBLISH", value_name = "TARGET")]
     pub publish: Option<String>,
     /// The HTTP API address.
