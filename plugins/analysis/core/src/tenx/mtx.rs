@@ -300,7 +300,11 @@ fn uint(text: &[u8], p: usize) -> Option<(u64, usize)> {
         q += 1;
     }
     if q == fast_end {
-        while let Some(d) = text.get(q).map(|b| b.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+        while let Some(d) = text
+            .get(q)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+        {
             v = v.checked_mul(10)?.checked_add(u64::from(d))?;
             q += 1;
         }
