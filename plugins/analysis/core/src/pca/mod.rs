@@ -116,7 +116,11 @@ pub(crate) fn finish(
             if !norm.is_finite() {
                 return Err(PcaError::NotFinite);
             }
-            lanczos::lanczos(p, k, norm, |x, y| selected.apply(x, y))?
+            let columns = selected.transpose();
+            let mut scratch = vec![0.0; selected.n];
+            lanczos::lanczos(p, k, norm, |x, y| {
+                selected.apply(&columns, x, y, &mut scratch);
+            })?
         }
     };
     for v in &mut vectors {

@@ -257,10 +257,9 @@ fn entries(
         if e < n && text[e] != b'\n' {
             return (start, Err(token_error("end of line", text, e)));
         }
-        if let Err(message) = builder.push(gene, cell) {
+        if let Err(message) = builder.push(gene, cell, value) {
             return (start, Err(message));
         }
-        builder.vals.push(value);
         p = e + 1;
     }
     (n, Ok(()))
@@ -286,15 +285,31 @@ fn token_error(expected: &str, text: &[u8], p: usize) -> String {
     }
 }
 
-/// An unsigned decimal integer at `p`: its value and the position after it.
-fn uint(text: &[u8], mut p: usize) -> Option<(u64, usize)> {
-    let start = p;
+/// An unsigned decimal integer at `p`: its value and the position after it. The first 19
+/// digits cannot overflow a `u64`, so only longer numbers take the checked path.
+fn uint(text: &[u8], p: usize) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
-    while p < text.len() && text[p].is_ascii_digit() {
-        v = v.checked_mul(10)?.checked_add(u64::from(text[p] - b'0'))?;
-        p += 1;
+    let mut q = p;
+    let fast_end = text.len().min(p + 19);
+    while q < fast_end {
+        let d = text[q].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + u64::from(d);
+        q += 1;
     }
-    (p > start && !ends_inside_token(text, p)).then_some((v, p))
+    if q == fast_end {
+        while let Some(d) = text
+            .get(q)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+        {
+            v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+            q += 1;
+        }
+    }
+    (q > p && !ends_inside_token(text, q)).then_some((v, q))
 }
 
 fn int(text: &[u8], p: usize) -> Option<(f32, usize)> {
@@ -356,8 +371,9 @@ impl Builder {
         }
     }
 
-    /// Records the 1-based (gene, cell) of the next entry; its value is pushed by the caller.
-    fn push(&mut self, gene: u64, cell: u64) -> Result<(), String> {
+    /// Records the next entry, at 1-based (gene, cell).
+    #[inline]
+    fn push(&mut self, gene: u64, cell: u64, value: f32) -> Result<(), String> {
         if gene == 0 || gene > self.n_genes as u64 {
             return Err(format!(
                 "row index {gene} out of range 1..={}",
@@ -400,6 +416,7 @@ impl Builder {
         self.last = (gene, cell);
         self.counts[cell as usize] += 1;
         self.genes.push(gene);
+        self.vals.push(value);
         Ok(())
     }
 

@@ -46,9 +46,11 @@ impl ArrayRef<'_> {
 
     fn encode(&self) -> Vec<u8> {
         fn le<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
-            let mut out = Vec::with_capacity(v.len() * N);
-            for &x in v {
-                out.extend_from_slice(&f(x));
+            // Fixed-size chunks of a buffer of the final size: a plain copy loop (on a
+            // little-endian target), where pushing each value checks the capacity every time.
+            let mut out = vec![0u8; v.len() * N];
+            for (dst, &x) in out.chunks_exact_mut(N).zip(v) {
+                dst.copy_from_slice(&f(x));
             }
             out
         }

@@ -163,3 +163,23 @@ fn truncated_gzip_is_a_gzip_error() {
     let err = parse_mtx(input(&gz[..gz.len() / 2])).unwrap_err();
     assert!(matches!(err, ReadError::Gzip { .. }), "{err}");
 }
+
+#[test]
+fn indices_of_19_digits_and_more_are_checked_not_wrapped() {
+    // 19 digits take the unchecked path, 20 the checked one; both are out of range here, and
+    // a value past u64::MAX must be a malformed token, never a wrapped small index.
+    let long =
+        b"%%MatrixMarket matrix coordinate integer general\n3 2 1\n1000000000000000000 1 1\n";
+    assert!(error_of(long).contains("row index 1000000000000000000 out of range"));
+    let wrap =
+        b"%%MatrixMarket matrix coordinate integer general\n3 2 1\n18446744073709551618 1 1\n";
+    let message = error_of(wrap);
+    assert!(message.starts_with("matrix.mtx:3:"), "{message}");
+    assert!(message.contains("expected a row index"), "{message}");
+    let padded = b"%%MatrixMarket matrix coordinate integer general\n3 2 1\n0000000000000000000003 000000000000000000002 000000000000000000007\n";
+    let m = parse_mtx(input(padded)).unwrap();
+    assert_eq!(
+        (m.indptr, m.indices, m.data),
+        (vec![0, 0, 1], vec![2], vec![7.0])
+    );
+}
