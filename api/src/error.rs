@@ -6,7 +6,7 @@ use std::convert::Infallible;
 
 use taskhost_queue::QueueError;
 use warp::http::StatusCode;
-use warp::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use warp::http::header::{CONNECTION, HeaderValue, WWW_AUTHENTICATE};
 use warp::reply::Response;
 use warp::{Rejection, Reply};
 
@@ -169,6 +169,12 @@ fn queue_body(error: &QueueError) -> ErrorBody {
 /// A JSON error reply with `status`.
 pub(crate) fn error_reply(status: StatusCode, body: &ErrorBody) -> Response {
     let mut response = warp::reply::with_status(warp::reply::json(body), status).into_response();
+    // An error may answer before the request body was read (a bad token, a declared length
+    // over the limit): hyper then closes the connection, and a client that pooled it would
+    // send its next request into a closing socket. Saying so lets clients open a new one.
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
     if status == StatusCode::UNAUTHORIZED {
         response
             .headers_mut()

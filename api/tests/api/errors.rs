@@ -85,6 +85,31 @@ async fn unknown_routes_are_404_no_route() {
     }
 }
 
+/// An error can be answered before the body is read; the connection is then closed, and the
+/// response says so, so that a client does not pool it (the fuzz test's requests follow each
+/// other on one client).
+#[tokio::test]
+async fn error_responses_close_the_connection() {
+    let server = Server::start().await;
+    let unauthorized = server
+        .request("POST", "/v1/tasks")
+        .body("{}")
+        .send()
+        .await
+        .expect("sent");
+    let not_found = server.admin("GET", "/v1/nope").send().await.expect("sent");
+    for response in [unauthorized, not_found] {
+        let status = response.status();
+        assert!(status.is_client_error(), "{status}");
+        let connection = response.headers().get("connection").cloned();
+        assert_eq!(
+            connection.as_ref().and_then(|v| v.to_str().ok()),
+            Some("close"),
+            "{status}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_methods_are_405() {
     let server = Server::start().await;
