@@ -33,6 +33,15 @@ fn query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible>
     warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
+/// What every handler reads besides path and body: the state, the headers (the token) and
+/// the raw query string.
+fn request(
+    state: &ApiState,
+) -> impl Filter<Extract = (ApiState, HeaderMap, String), Error = std::convert::Infallible> + Clone + use<>
+{
+    with_state(state.clone()).and(headers()).and(query())
+}
+
 /// The body as a stream of byte chunks (read and limited by the handler).
 fn body() -> impl Filter<Extract = (BodyStream,), Error = Rejection> + Clone {
     warp::body::stream().map(|stream: _| {
@@ -62,34 +71,26 @@ fn openapi(query: String) -> Response {
 fn task_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
     let submit = warp::path!("v1" / "tasks")
         .and(warp::post())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and(body())
         .and_then(|state, headers, query, body| async move {
             respond(handlers::submit(state, headers, query, body).await)
         });
     let status = warp::path!("v1" / "tasks" / String)
         .and(warp::get())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|uuid, state, headers, query| async move {
             respond(handlers::status(state, uuid, headers, query).await)
         });
     let cancel = warp::path!("v1" / "tasks" / String)
         .and(warp::delete())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|uuid, state, headers, query| async move {
             respond(handlers::cancel(state, uuid, headers, query).await)
         });
     let result = warp::path!("v1" / "tasks" / String / "result")
         .and(warp::get())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|uuid, state, headers, query| async move {
             respond(handlers::result(state, uuid, headers, query).await)
         });
@@ -107,52 +108,40 @@ fn task_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
 fn operator_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
     let dead_letters = warp::path!("v1" / "dead-letters")
         .and(warp::get())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|state, headers, query| async move {
             respond(handlers::dead_letters(state, headers, query).await)
         });
     let redrive_one = warp::path!("v1" / "dead-letters" / String / "redrive")
         .and(warp::post())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and(body())
         .and_then(|uuid, state, headers, query, body| async move {
             respond(handlers::redrive_one(state, uuid, headers, query, body).await)
         });
     let redrive_all = warp::path!("v1" / "dead-letters" / "redrive")
         .and(warp::post())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and(body())
         .and_then(|state, headers, query, body| async move {
             respond(handlers::redrive_all(state, headers, query, body).await)
         });
     let counts = warp::path!("v1" / "queue")
         .and(warp::get())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|state, headers, query| async move {
             respond(handlers::counts(state, headers, query).await)
         });
     let queue_submit = warp::path!("v1" / "queue" / "tasks")
         .and(warp::post())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and(body())
         .and_then(|state, headers, query, body| async move {
             respond(handlers::queue_submit(state, headers, query, body).await)
         });
     let queue_get = warp::path!("v1" / "queue" / "tasks" / String)
         .and(warp::get())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|uuid, state, headers, query| async move {
             respond(handlers::queue_get(state, uuid, headers, query).await)
         });
@@ -189,27 +178,21 @@ macro_rules! lease_action {
 fn lease_routes(state: &ApiState) -> BoxedFilter<(Response,)> {
     let claim = warp::path!("v1" / "leases")
         .and(warp::post())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and(body())
         .and_then(|state, headers, query, body| async move {
             respond(handlers::claim(state, headers, query, body).await)
         });
     let complete_many = warp::path!("v1" / "leases" / "complete-many")
         .and(warp::post())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and(body())
         .and_then(|state, headers, query, body| async move {
             respond(handlers::complete_many(state, headers, query, body).await)
         });
     let wait = warp::path!("v1" / "leases" / "wait")
         .and(warp::get())
-        .and(with_state(state.clone()))
-        .and(headers())
-        .and(query())
+        .and(request(state))
         .and_then(|state, headers, query| async move {
             respond(handlers::wait_for_work(state, headers, query).await)
         });
