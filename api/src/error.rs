@@ -117,7 +117,11 @@ fn queue_status(error: &QueueError) -> StatusCode {
         QueueError::InvalidTask { .. } | QueueError::InvalidResult { .. } => {
             StatusCode::BAD_REQUEST
         }
-        QueueError::Database { .. } | QueueError::Remote(_) => StatusCode::SERVICE_UNAVAILABLE,
+        QueueError::Database { .. }
+        | QueueError::Remote(_)
+        | QueueError::Service { .. }
+        | QueueError::Setup { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        QueueError::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -153,7 +157,12 @@ fn queue_body(error: &QueueError) -> ErrorBody {
             reason: Some(reason.clone()),
             ..plain("invalidResult")
         },
-        QueueError::Database { .. } | QueueError::Remote(_) => ErrorBody {
+        // Says what the backend cannot do and what to use instead; names nothing secret.
+        QueueError::Unsupported { .. } => plain("unsupported"),
+        QueueError::Database { .. }
+        | QueueError::Remote(_)
+        | QueueError::Service { .. }
+        | QueueError::Setup { .. } => ErrorBody {
             error: "the queue is unavailable".into(),
             kind: Some("unavailable".into()),
             ..ErrorBody::default()

@@ -46,7 +46,9 @@ pub enum QueueError {
         state: TaskState,
     },
     /// The queue URL names no backend this crate has.
-    #[error("queue: unsupported queue URL {0:?} (expected sqlite://... or postgres://...)")]
+    #[error(
+        "queue: unsupported queue URL {0:?} (expected sqlite://..., postgres://..., an SQS queue URL or sqs://<name>, or http(s)://<host> of another host's API)"
+    )]
     UnsupportedUrl(String),
     /// A stored row could not be read back (a bug or a hand-edited database).
     #[error("queue ({backend}): task {uuid} has a corrupt row: {reason}")]
@@ -73,6 +75,35 @@ pub enum QueueError {
     /// error that has no domain variant here.
     #[error("queue (remote): {0}")]
     Remote(String),
+    /// The backend cannot do this at all (an SQS queue keeps no task records, so it cannot
+    /// list, look up or cancel tasks).
+    #[error("queue ({backend}): {operation} is not supported: {reason}")]
+    Unsupported {
+        /// The backend.
+        backend: &'static str,
+        /// What was asked (`get`, `cancel`, ...).
+        operation: &'static str,
+        /// Why, and what to do instead.
+        reason: &'static str,
+    },
+    /// A queue service (Amazon SQS) refused or failed a call; retrying may help.
+    #[error("queue ({backend}): {step} failed: {message}")]
+    Service {
+        /// The backend.
+        backend: &'static str,
+        /// The step that failed (`receive`, `delete`, ...).
+        step: &'static str,
+        /// The service's error, with its code.
+        message: String,
+    },
+    /// The queue cannot be used as configured (no dead-letter queue, an unknown queue, ...).
+    #[error("queue ({backend}): {message}")]
+    Setup {
+        /// The backend.
+        backend: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// Applying the schema migrations failed.
     #[error("queue ({backend}): migrating the schema failed: {source}")]
     Migrate {

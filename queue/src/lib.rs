@@ -31,7 +31,7 @@ pub use types::{
     Heartbeat, Lease, LeaseToken, NewTask, Page, PageRequest, ReapReport, RedriveTarget,
     StateCount, SubmitReport, TaskRecord, TaskResult, TaskState, UnknownTaskState,
 };
-pub use validate::MAX_ID_LEN;
+pub use validate::{MAX_ID_LEN, new_tasks as validate_new_tasks};
 
 /// Opens the queue a URL names: `sqlite://<path>` (the file and its folder are created) or
 /// `postgres://...` / `postgresql://...`.

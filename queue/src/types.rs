@@ -210,6 +210,9 @@ pub struct Lease {
     pub worker: String,
     /// When the lease runs out unless a heartbeat extends it.
     pub lease_expires_at: DateTime<Utc>,
+    /// The W3C `traceparent` the producer sent with the task, when the source carries one (an
+    /// SQS message attribute); the host continues that trace.
+    pub trace_parent: Option<String>,
 }
 
 /// The answer to a heartbeat.

@@ -9,8 +9,12 @@ use crate::types::{NewTask, TaskResult};
 /// The longest uuid or task name accepted.
 pub const MAX_ID_LEN: usize = 256;
 
-/// Rejects a batch containing a task with an empty or overlong uuid or name, or no attempts.
-pub(crate) fn new_tasks(tasks: &[NewTask]) -> Result<(), QueueError> {
+/// Rejects a batch containing a task with an empty or overlong uuid or name, or no attempts
+/// (every backend calls it first, so that all reject the same input the same way).
+///
+/// # Errors
+/// [`QueueError::InvalidTask`] naming the first bad task.
+pub fn new_tasks(tasks: &[NewTask]) -> Result<(), QueueError> {
     for task in tasks {
         let reason = if task.uuid.trim().is_empty() {
             Some("the uuid is empty".to_owned())

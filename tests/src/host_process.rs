@@ -39,6 +39,8 @@ pub struct HostConfig {
     pub worker_id: String,
     /// More arguments for `taskhost run`.
     pub args: Vec<String>,
+    /// More environment variables (AWS endpoint and credentials, ...).
+    pub env: Vec<(String, String)>,
 }
 
 impl HostConfig {
@@ -50,7 +52,19 @@ impl HostConfig {
             plugins,
             worker_id: worker_id.to_owned(),
             args: Vec::new(),
+            env: Vec::new(),
         }
+    }
+
+    /// Adds environment variables.
+    #[must_use]
+    pub fn envs<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env
+            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
     }
 
     /// Adds arguments.
@@ -100,6 +114,7 @@ impl RunningHost {
         }
         command
             .args(&config.args)
+            .envs(config.env.iter().map(|(k, v)| (k, v)))
             .env("TASKHOST_LOG_FORMAT", "json")
             .env("TASKHOST_LOG", "info")
             .env_remove("TASKHOST_QUEUE")

@@ -1,6 +1,7 @@
 //! End-to-end harness: runs the real `taskhost` binary — `taskhost exec` with the analysis
 //! plugins on a temporary data folder (reading what they stored), and `taskhost run` hosts as
-//! child processes ([`host_process`]) over SQLite or a fresh PostgreSQL database ([`postgres`]).
+//! child processes ([`host_process`]) over SQLite or a fresh PostgreSQL database ([`postgres`]),
+//! and against moto's AWS-API server ([`aws`]).
 //!
 //! Where things come from, and how they fail when missing (loudly, never skipping):
 //! - the binary: `TASKHOST_BIN`, else `<workspace>/target/release/taskhost`
@@ -11,6 +12,7 @@
 //! With `CARGO_TARGET_DIR` set, both commands put their output there: point the two variables
 //! at it.
 
+pub mod aws;
 pub mod host_process;
 pub mod postgres;
 pub mod process;
@@ -124,6 +126,8 @@ pub struct Host {
     /// The data folder (`--data-dir`); storage is `<data_dir>/storage`.
     pub data_dir: PathBuf,
     cache_dir: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 /// What one `taskhost exec` gave.
@@ -152,7 +156,19 @@ impl Host {
             plugins: analysis_plugins(),
             data_dir: data_dir.to_owned(),
             cache_dir: cache_dir.to_owned(),
+            args: Vec::new(),
+            env: Vec::new(),
         }
+    }
+
+    /// The same host with more arguments for every `exec` (`--storage s3://...`, ...) and more
+    /// environment variables (the AWS endpoint and credentials, ...).
+    #[must_use]
+    pub fn with(mut self, args: &[&str], env: &[(&str, String)]) -> Self {
+        self.args.extend(args.iter().map(|a| (*a).to_owned()));
+        self.env
+            .extend(env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        self
     }
 
     /// The storage root (buckets are its subfolders).
@@ -198,7 +214,11 @@ impl Host {
         for grant in grants {
             command.arg("--grant").arg(grant);
         }
-        command.arg(&task).env_remove("TASKHOST_GRANTS");
+        command
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .arg(&task)
+            .env_remove("TASKHOST_GRANTS");
         let run = process::run(&mut command);
         let stdout = String::from_utf8_lossy(&run.stdout);
         let stderr = String::from_utf8_lossy(&run.stderr).into_owned();

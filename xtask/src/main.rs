@@ -10,10 +10,14 @@
 //! - `bench`: the benchmarks (criterion) and the cold-start measurement.
 //! - `ci`: formatting and clippy checks, then `test`.
 
+mod services;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+use services::{MotoServer, check_postgres};
 
 /// A plugin crate and the file name its component gets under `target/plugins/`.
 struct PluginCrate {
@@ -273,6 +277,7 @@ fn test(root: &Path) -> Result<()> {
     build_plugins(root)?;
     check_postgres()?;
     let python = ensure_python_env(root)?;
+    let moto = MotoServer::start(&python, &target_dir(root))?;
     let reference = target_dir(root).join("scanpy-reference");
     run(Command::new(&python)
         .arg(root.join("plugins/analysis/core/reference/scanpy_reference.py"))
@@ -287,10 +292,12 @@ fn test(root: &Path) -> Result<()> {
             target_dir(root).join("release").join("taskhost"),
         )
         .env("TASKHOST_SCANPY_REFERENCE", &reference)
-        .env("TASKHOST_PYTHON", &python))
+        .env("TASKHOST_PYTHON", &python)
+        .env("TASKHOST_TEST_AWS_ENDPOINT", &moto.endpoint))
 }
 
-/// The Python virtualenv with scanpy and anndata that the reference tests compare against:
+/// The Python virtualenv of the tests: scanpy and anndata (the reference the analysis tests
+/// compare against) and moto's server (the AWS-API server of the SQS, SNS and S3 tests).
 /// `.venv/` at the workspace root, created and filled from the pinned requirements when needed.
 fn ensure_python_env(root: &Path) -> Result<PathBuf> {
     let venv = root.join(".venv");
@@ -298,7 +305,6 @@ fn ensure_python_env(root: &Path) -> Result<PathBuf> {
     if !python.is_file() {
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    let requirements = root.join("plugins/analysis/core/reference/requirements.txt");
     run(Command::new(&python)
         .args([
             "-m",
@@ -306,46 +312,12 @@ fn ensure_python_env(root: &Path) -> Result<PathBuf> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            "-r",
         ])
-        .arg(&requirements))?;
+        .arg("-r")
+        .arg(root.join("plugins/analysis/core/reference/requirements.txt"))
+        .arg("-r")
+        .arg(root.join("tests/aws-requirements.txt")))?;
     Ok(python)
-}
-
-/// The queue's PostgreSQL tests need a server: use `TASKHOST_TEST_POSTGRES_URL`, else the
-/// local one on 127.0.0.1:5432, starting a Debian cluster (`pg_ctlcluster`) when it is down.
-fn check_postgres() -> Result<()> {
-    if std::env::var("TASKHOST_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
-        return Ok(());
-    }
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
-    let up = || {
-        std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)).is_ok()
-    };
-    if up() {
-        return Ok(());
-    }
-    if let Ok(versions) = std::fs::read_dir("/etc/postgresql") {
-        for version in versions.flatten() {
-            let version = version.file_name().to_string_lossy().into_owned();
-            let _ = run(Command::new("pg_ctlcluster").args([
-                "--skip-systemctl-redirect",
-                &version,
-                "main",
-                "start",
-            ]));
-        }
-        for _ in 0..30 {
-            if up() {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_secs(1));
-        }
-    }
-    bail!(
-        "the queue tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or \
-         TASKHOST_TEST_POSTGRES_URL; none is running and none could be started"
-    )
 }
 
 fn bench(root: &Path) -> Result<()> {

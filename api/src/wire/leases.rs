@@ -103,6 +103,7 @@ impl From<LeaseDto> for Lease {
             token: dto.token,
             worker: dto.worker,
             lease_expires_at: dto.lease_expires_at,
+            trace_parent: None,
         }
     }
 }

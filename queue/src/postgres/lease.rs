@@ -71,6 +71,7 @@ impl PostgresQueue {
                 lease_expires_at: row
                     .try_get("lease_expires_at")
                     .map_err(db(BACKEND, "claim"))?,
+                trace_parent: None,
             };
             leases.push((
                 row.try_get("id").map_err(db(BACKEND, "claim"))?,

@@ -68,6 +68,7 @@ impl SqliteQueue {
                     row.try_get("lease_expires_at")
                         .map_err(db(BACKEND, "claim"))?,
                 ),
+                trace_parent: None,
             };
             leases.push((
                 row.try_get("id").map_err(db(BACKEND, "claim"))?,
