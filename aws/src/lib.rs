@@ -12,8 +12,11 @@
 //! The host's S3 storage uses the same credential chain (see `taskhost::storage`), so one set of
 //! credentials, however it is provided, serves the queue, the topic and the buckets.
 
+mod observe;
 pub mod sns;
 pub mod sqs;
+
+pub use observe::REQUEST_SECONDS;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 

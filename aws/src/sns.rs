@@ -4,6 +4,7 @@
 //! passes on to subscribed queues (with raw message delivery) or inside the notification. A
 //! FIFO topic (`.fifo`) needs a group and a deduplication id; the caller gives both.
 
+use crate::observe::Timed;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
@@ -99,7 +100,11 @@ impl SnsTopic {
                 .set_message_group_id(message.group_id)
                 .set_message_deduplication_id(message.deduplication_id);
         }
-        let answer = request.send().await.map_err(|e| self.error(describe(&e)))?;
+        let answer = request
+            .send()
+            .timed("sns", "Publish")
+            .await
+            .map_err(|e| self.error(describe(&e)))?;
         Ok(answer.message_id().unwrap_or_default().to_owned())
     }
 

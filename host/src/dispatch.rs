@@ -97,6 +97,17 @@ impl Dispatcher {
         &self.storage
     }
 
+    /// How long the task may run if it starts now: the smaller of its plugin's time limit and
+    /// what is left until its `timeout`. `None` when no plugin handles it.
+    pub fn time_limit(&self, envelope: &Envelope) -> Option<std::time::Duration> {
+        let plugin = self.plugin_for(envelope).ok()?;
+        let limit = self.runtime.limits_for(plugin).timeout;
+        let until_timeout = envelope
+            .timeout
+            .map(|t| (t - Utc::now()).to_std().unwrap_or_default());
+        Some(until_timeout.map_or(limit, |left| left.min(limit)))
+    }
+
     /// Checks that a task can be routed, without running it.
     pub fn check_route(&self, envelope: &Envelope) -> Result<(), DispatchError> {
         self.plugin_for(envelope).map(|_| ())

@@ -27,4 +27,5 @@ pub mod router;
 pub mod runtime;
 pub mod storage;
 pub mod telemetry;
+pub mod trace;
 pub mod worker;

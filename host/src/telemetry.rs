@@ -11,6 +11,7 @@
 //! | `taskhost_lease_expiries_total` | counter | |
 //! | `taskhost_queue_depth` | gauge | `state` (summed over task names) |
 //! | `taskhost_queue_tasks` | gauge | `task`, `state` |
+//! | `taskhost_aws_request_seconds` | histogram | `service` (sqs, sns), `operation` (ReceiveMessage, Publish, ...) |
 //!
 //! Readiness (`/readyz`) is true once the host has started, while the last queue call
 //! succeeded, and until shutdown begins.
@@ -76,6 +77,11 @@ const DURATION_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
 ];
 
+/// AWS request buckets, in seconds (a millisecond to a long poll).
+const REQUEST_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 25.0,
+];
+
 /// The process's metrics and readiness. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Telemetry {
@@ -97,6 +103,13 @@ impl Telemetry {
                             "taskhost_task_duration_seconds".into(),
                         ),
                         &DURATION_BUCKETS,
+                    )
+                    .ok()?
+                    .set_buckets_for_metric(
+                        metrics_exporter_prometheus::Matcher::Full(
+                            taskhost_aws::REQUEST_SECONDS.into(),
+                        ),
+                        &REQUEST_BUCKETS,
                     )
                     .ok()?;
                 match builder.install_recorder() {

@@ -1,6 +1,7 @@
 //! Producer and operator calls: submit (`SendMessageBatch`), counts (`GetQueueAttributes`) and
 //! the redrive of every dead letter back to the queue.
 
+use crate::observe::Timed;
 use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
     SendMessageBatchRequestEntry,
@@ -34,6 +35,7 @@ impl SqsQueue {
                 .queue_url(&self.url)
                 .set_entries(Some(entries))
                 .send()
+                .timed("sqs", "SendMessageBatch")
                 .await
                 .map_err(|e| errors::service("submit", &e))?;
             let mut sent: Vec<usize> = answer
@@ -135,6 +137,7 @@ impl SqsQueue {
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
             .send()
+            .timed("sqs", "GetQueueAttributes")
             .await
             .map_err(|e| errors::service("counts", &e))?;
         let number = |name: QueueAttributeName| -> u64 {
@@ -151,22 +154,28 @@ impl SqsQueue {
         })
     }
 
-    /// Moves every message of the dead-letter queue back to the queue (without this host's
-    /// `taskhost.*` attributes), ten at a time, until a receive finds none. A message is
-    /// deleted from the dead-letter queue only once its copy was sent.
+    /// Moves the messages of the dead-letter queue back to the queue (without this host's
+    /// `taskhost.*` attributes), ten at a time, until a receive finds none or as many as the
+    /// dead-letter queue held at the start have moved (a task that fails again at once comes
+    /// back to it, and must not be moved round for ever). A message is deleted from the
+    /// dead-letter queue only once its copy was sent.
     pub(crate) async fn redrive_all(&self) -> Result<u64, QueueError> {
+        let waiting = self.approximate(&self.dead_letter_url).await?;
+        let limit = waiting.visible + waiting.delayed;
         let mut moved = 0;
-        loop {
+        while moved < limit {
+            let room = i32::try_from((limit - moved).min(u64::from(MAX_RECEIVE))).unwrap_or(1);
             let answer = self
                 .client
                 .receive_message()
                 .queue_url(&self.dead_letter_url)
-                .max_number_of_messages(MAX_RECEIVE as i32)
+                .max_number_of_messages(room)
                 .wait_time_seconds(1)
                 .visibility_timeout(60)
                 .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
                 .message_attribute_names("All")
                 .send()
+                .timed("sqs", "ReceiveMessage")
                 .await
                 .map_err(|e| errors::service("redrive", &e))?;
             let messages = answer.messages();
@@ -203,6 +212,7 @@ impl SqsQueue {
                 .queue_url(&self.url)
                 .set_entries(Some(sends))
                 .send()
+                .timed("sqs", "SendMessageBatch")
                 .await
                 .map_err(|e| errors::service("redrive", &e))?;
             let deletes = sent
@@ -233,9 +243,11 @@ impl SqsQueue {
                 .queue_url(&self.dead_letter_url)
                 .set_entries(Some(deletes))
                 .send()
+                .timed("sqs", "DeleteMessageBatch")
                 .await
                 .map_err(|e| errors::service("redrive", &e))?;
         }
+        Ok(moved)
     }
 }
 

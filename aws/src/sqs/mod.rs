@@ -32,6 +32,7 @@ mod inflight;
 mod receive;
 mod settle;
 
+use crate::observe::Timed;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -114,6 +115,7 @@ impl SqsQueue {
             .queue_url(&url)
             .attribute_names(QueueAttributeName::All)
             .send()
+            .timed("sqs", "GetQueueAttributes")
             .await
             .map_err(|e| match errors::service("connect", &e) {
                 QueueError::Service { message, .. } => setup(format!("queue {url}: {message}")),
@@ -201,6 +203,7 @@ async fn queue_url(
         .queue_name(name)
         .set_queue_owner_aws_account_id(account.map(str::to_owned))
         .send()
+        .timed("sqs", "GetQueueUrl")
         .await
         .map_err(|e| match errors::service("connect", &e) {
             QueueError::Service { message, .. } => setup(format!("queue {name:?}: {message}")),

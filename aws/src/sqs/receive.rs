@@ -1,6 +1,7 @@
 //! Claiming: one long-polling `ReceiveMessage` for at most the free slots (and at most 10), each
 //! message turned into a [`Lease`] whose token is its receipt handle.
 
+use crate::observe::Timed;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use chrono::Utc;
 use serde_json::Value;
@@ -29,6 +30,7 @@ impl SqsQueue {
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send()
+            .timed("sqs", "ReceiveMessage")
             .await
             .map_err(|e| errors::service("receive", &e))?;
         let lease_expires_at = Utc::now() + chrono::Duration::seconds(i64::from(visibility));

@@ -1,6 +1,7 @@
 //! Settling received messages: heartbeat (visibility extension), delete, retry after a backoff,
 //! dead-letter with a reason, release.
 
+use crate::observe::Timed;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -63,6 +64,7 @@ impl SqsQueue {
             .queue_url(&self.url)
             .receipt_handle(token.as_str())
             .send()
+            .timed("sqs", "DeleteMessage")
             .await;
         match result {
             Ok(_) => {
@@ -110,6 +112,7 @@ impl SqsQueue {
                 .queue_url(&self.url)
                 .set_entries(Some(entries))
                 .send()
+                .timed("sqs", "DeleteMessageBatch")
                 .await
                 .map_err(|e| errors::service("complete", &e))?;
             for ok in answer.successful() {
@@ -208,6 +211,7 @@ impl SqsQueue {
             .receipt_handle(token.as_str())
             .visibility_timeout(secs)
             .send()
+            .timed("sqs", "ChangeMessageVisibility")
             .await
             .map(|_| ())
             .map_err(|error| {
@@ -266,6 +270,7 @@ impl SqsQueue {
                 .message_deduplication_id(&held.message_id);
         }
         send.send()
+            .timed("sqs", "SendMessage")
             .await
             .map_err(|e| errors::service("dead-letter", &e))?;
         tracing::warn!(task_id = %uuid, %reason, dead_letter = %self.dead_letter_url,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use taskhost_aws::sqs::{SqsAddress, SqsOptions, SqsQueue};
 use taskhost_queue::{QueueConfig, TaskQueue};
 use tokio_util::sync::CancellationToken;
 
@@ -88,10 +89,13 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
         settings.listen = bound;
     }
     let settings = &*settings;
-    let publisher = PublishTarget::parse(&settings.publish)
-        .map_err(anyhow::Error::msg)?
-        .open()?;
-    let queue = connect_queue(settings).await?;
+    let target = PublishTarget::parse(&settings.publish).map_err(anyhow::Error::msg)?;
+    let sqs = SqsAddress::parse(&settings.queue);
+    if sqs.is_some() {
+        check_sqs_settings(settings, &target)?;
+    }
+    let queue = connect_queue(settings, sqs.as_ref()).await?;
+    let publisher = target.open().await?;
     let dispatcher = assemble::dispatcher(settings, settings.concurrency).await?;
     let names = claim_names(settings, &dispatcher)?;
     let telemetry = Telemetry::install();
@@ -111,6 +115,9 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
     worker_settings.grace = Duration::from_secs(settings.grace_secs);
     if let Some(prefetch) = settings.prefetch {
         worker_settings.prefetch = prefetch;
+    }
+    if sqs.is_some() {
+        worker_settings.max_batch = taskhost_aws::sqs::MAX_RECEIVE;
     }
     worker_settings.caps = settings
         .caps
@@ -132,7 +139,42 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
     })
 }
 
-async fn connect_queue(settings: &Settings) -> anyhow::Result<Arc<dyn TaskQueue>> {
+/// SQS can neither filter tasks by name nor keep results: refuse the settings that need that,
+/// before anything connects.
+fn check_sqs_settings(settings: &Settings, target: &PublishTarget) -> anyhow::Result<()> {
+    if target.uses_result_store() {
+        bail!(
+            "--queue {}: an SQS queue keeps no results, so --publish store cannot work; publish \
+             them with --publish sns://<topic-arn>, file://<dir> or stdout",
+            settings.queue
+        );
+    }
+    if !settings.names.is_empty() || !settings.caps.is_empty() {
+        bail!(
+            "--queue {}: SQS cannot hand out tasks by name, so --names and --cap cannot be \
+             honoured; give each group of hosts its own queue",
+            settings.queue
+        );
+    }
+    Ok(())
+}
+
+async fn connect_queue(
+    settings: &Settings,
+    sqs: Option<&SqsAddress>,
+) -> anyhow::Result<Arc<dyn TaskQueue>> {
+    if let Some(address) = sqs {
+        let options = SqsOptions {
+            max_attempts: settings.max_attempts,
+            dead_letter: settings.sqs_dead_letter.clone(),
+            ..SqsOptions::default()
+        };
+        let config = taskhost_aws::sdk_config().await;
+        let queue = SqsQueue::connect(&config, address, options)
+            .await
+            .with_context(|| format!("opening the SQS queue {}", settings.queue))?;
+        return Ok(Arc::new(queue));
+    }
     if let Some(parent) = settings
         .queue
         .strip_prefix("sqlite://")

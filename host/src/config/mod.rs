@@ -76,6 +76,8 @@ pub struct Settings {
     pub prefetch: Option<u32>,
     /// The worker id.
     pub worker_id: String,
+    /// SQS: the dead-letter queue, overriding the redrive policy's.
+    pub sqs_dead_letter: Option<String>,
 }
 
 /// `<task-name>=<n>`: at most `n` tasks of that name at once on one host.
@@ -249,6 +251,7 @@ impl Settings {
             prefetch: pick(args.prefetch, file.prefetch),
             worker_id: pick(args.worker_id.clone(), file.worker_id)
                 .unwrap_or_else(default_worker_id),
+            sqs_dead_letter: pick(args.sqs_dead_letter.clone(), file.sqs_dead_letter),
             data_dir,
         })
     }

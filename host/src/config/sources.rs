@@ -19,8 +19,8 @@ pub struct SettingsArgs {
     /// The folder for all local state (queue, storage, plugins, cache).
     #[arg(long, env = "TASKHOST_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Task source: `sqlite://…`, `postgres://…`, `http(s)://<host>` (a remote worker); SQS is not
-    /// implemented yet.
+    /// Task source: `sqlite://…`, `postgres://…`, an SQS queue URL or `sqs://<name>`, or
+    /// `http(s)://<host>` (a remote worker).
     #[arg(long, env = "TASKHOST_QUEUE", value_name = "URL")]
     pub queue: Option<String>,
     /// Storage: a local folder, `file://…`, `memory://` (`s3://`, `gs://`, `az://` with the cloud backends).
@@ -37,7 +37,7 @@ pub struct SettingsArgs {
     /// A plugin registry to follow.
     #[arg(long, env = "TASKHOST_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
-    /// Where results go: `store`, `file://<dir>`, `stdout` (SNS is not implemented yet).
+    /// Where results go: `store`, `sns://<topic-arn>`, `file://<dir>`, `stdout`.
     #[arg(long, env = "TASKHOST_PUBLISH", value_name = "TARGET")]
     pub publish: Option<String>,
     /// The HTTP API address.
@@ -119,6 +119,10 @@ pub struct SettingsArgs {
     /// This host's worker id in the queue (default `<hostname>-<pid>`).
     #[arg(long, env = "TASKHOST_WORKER_ID", value_name = "ID")]
     pub worker_id: Option<String>,
+    /// SQS only: the dead-letter queue (URL or name) for invalid tasks and exhausted attempts,
+    /// instead of the one in the queue's redrive policy.
+    #[arg(long, env = "TASKHOST_SQS_DEAD_LETTER", value_name = "QUEUE")]
+    pub sqs_dead_letter: Option<String>,
 }
 
 /// The TOML file: the same settings, snake_case keys.
@@ -147,4 +151,5 @@ pub(crate) struct FileSettings {
     pub(crate) grace_secs: Option<u64>,
     pub(crate) prefetch: Option<u32>,
     pub(crate) worker_id: Option<String>,
+    pub(crate) sqs_dead_letter: Option<String>,
 }

@@ -7,6 +7,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{PublishError, Publisher};
 use crate::envelope::Envelope;
+use crate::trace::TraceContext;
 
 /// Writes each result message to `<dir>/<uuid>.json` (through a temporary file and a rename,
 /// so a reader never sees half a message; a retry overwrites the earlier attempt's file).
@@ -28,7 +29,12 @@ impl FilePublisher {
 
 #[async_trait]
 impl Publisher for FilePublisher {
-    async fn publish(&self, envelope: &Envelope, message: &str) -> Result<(), PublishError> {
+    async fn publish(
+        &self,
+        envelope: &Envelope,
+        message: &str,
+        _trace: &TraceContext,
+    ) -> Result<(), PublishError> {
         // The uuid is the producer's text: encode it into one safe path segment.
         let name = file_name(&envelope.uuid);
         let path = self.dir.join(format!("{name}.json"));

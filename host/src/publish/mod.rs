@@ -6,6 +6,8 @@
 //! never acknowledged without its result having gone out.
 //!
 //! - `store`: only the result store (the default).
+//! - `sns://<topic-arn>`: one SNS message per task, with message attributes `type=WorkResponse`,
+//!   `experimentId`, `taskName` and `traceparent` ([`sns`]).
 //! - `file://<dir>`: one file per task, `<dir>/<uuid>.json`, written atomically.
 //! - `stdout`: one JSON line per message on standard output.
 //!
@@ -13,6 +15,7 @@
 //! [`PublishTarget::parse`].
 
 mod file;
+mod sns;
 mod stdout;
 
 use std::path::PathBuf;
@@ -21,8 +24,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::envelope::Envelope;
+use crate::trace::TraceContext;
 
 pub use file::FilePublisher;
+pub use sns::SnsPublisher;
 pub use stdout::StdoutPublisher;
 
 /// Why a message could not be published.
@@ -38,8 +43,14 @@ pub struct PublishError {
 /// Sends result messages out.
 #[async_trait]
 pub trait Publisher: Send + Sync {
-    /// Publishes the result message (`message`, JSON) of the task in `envelope`.
-    async fn publish(&self, envelope: &Envelope, message: &str) -> Result<(), PublishError>;
+    /// Publishes the result message (`message`, JSON) of the task in `envelope`; `trace` is the
+    /// task's trace context, for targets that carry it on.
+    async fn publish(
+        &self,
+        envelope: &Envelope,
+        message: &str,
+        trace: &TraceContext,
+    ) -> Result<(), PublishError>;
 }
 
 /// The result store only: nothing to send.
@@ -48,7 +59,12 @@ pub struct StoreOnly;
 
 #[async_trait]
 impl Publisher for StoreOnly {
-    async fn publish(&self, _envelope: &Envelope, _message: &str) -> Result<(), PublishError> {
+    async fn publish(
+        &self,
+        _envelope: &Envelope,
+        _message: &str,
+        _trace: &TraceContext,
+    ) -> Result<(), PublishError> {
         Ok(())
     }
 }
@@ -58,6 +74,8 @@ impl Publisher for StoreOnly {
 pub enum PublishTarget {
     /// `store`.
     Store,
+    /// `sns://<topic-arn>`.
+    Sns(String),
     /// `file://<dir>`.
     Files(PathBuf),
     /// `stdout`.
@@ -70,19 +88,30 @@ impl PublishTarget {
         match text {
             "store" => Ok(Self::Store),
             "stdout" => Ok(Self::Stdout),
+            _ if text.starts_with("sns://") => {
+                sns::check_target(text)?;
+                Ok(Self::Sns(text.to_owned()))
+            }
             _ => match text.strip_prefix("file://") {
                 Some(dir) if !dir.is_empty() => Ok(Self::Files(PathBuf::from(dir))),
                 _ => Err(format!(
-                    "unknown publish target {text:?} (expected store, stdout or file://<dir>)"
+                    "unknown publish target {text:?} (expected store, sns://<topic-arn>, stdout or file://<dir>)"
                 )),
             },
         }
     }
 
-    /// Opens the target.
-    pub fn open(&self) -> Result<Arc<dyn Publisher>, PublishError> {
+    /// True for targets that need the queue's result store (`store`): a queue without one
+    /// (SQS) must publish elsewhere.
+    pub fn uses_result_store(&self) -> bool {
+        matches!(self, Self::Store)
+    }
+
+    /// Opens the target; SNS uses the host's AWS configuration.
+    pub async fn open(&self) -> Result<Arc<dyn Publisher>, PublishError> {
         Ok(match self {
             Self::Store => Arc::new(StoreOnly),
+            Self::Sns(target) => Arc::new(SnsPublisher::connect(target).await?),
             Self::Stdout => Arc::new(StdoutPublisher),
             Self::Files(dir) => Arc::new(FilePublisher::create(dir.clone())?),
         })
@@ -101,6 +130,12 @@ mod tests {
             PublishTarget::parse("file:///tmp/out"),
             Ok(PublishTarget::Files(PathBuf::from("/tmp/out")))
         );
+        let arn = "sns://arn:aws:sns:us-east-1:123456789012:results";
+        assert_eq!(
+            PublishTarget::parse(arn),
+            Ok(PublishTarget::Sns(arn.into()))
+        );
+        assert!(PublishTarget::parse("sns://results").is_err());
         let error = PublishTarget::parse("kafka://x").unwrap_err();
         assert!(error.contains("kafka://x"), "{error}");
         assert!(PublishTarget::parse("file://").is_err());

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::{PublishError, Publisher};
 use crate::envelope::Envelope;
+use crate::trace::TraceContext;
 
 /// Prints each result message as one line on standard output (logs go to stderr).
 #[derive(Debug, Clone, Copy, Default)]
@@ -11,7 +12,12 @@ pub struct StdoutPublisher;
 
 #[async_trait]
 impl Publisher for StdoutPublisher {
-    async fn publish(&self, _envelope: &Envelope, message: &str) -> Result<(), PublishError> {
+    async fn publish(
+        &self,
+        _envelope: &Envelope,
+        message: &str,
+        _trace: &TraceContext,
+    ) -> Result<(), PublishError> {
         let mut line = message.replace('\n', " ");
         line.push('\n');
         let mut out = tokio::io::stdout();

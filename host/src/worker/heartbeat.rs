@@ -4,6 +4,12 @@
 //! (its `progress.report` is its sign of life), but never more often than every tenth of the
 //! lease. The loop ends only when the lease is lost (fencing: the task must stop and must not
 //! settle) or when somebody cancelled the task.
+//!
+//! A heartbeat never extends the lease past the task's deadline (the smaller of its plugin's
+//! time limit and its `timeout`) plus one lease of margin for stopping and settling: the
+//! runtime stops a hung plugin at its deadline, and should this host hang as well, the lease
+//! (an SQS message's visibility) runs out and another host takes the task. Nothing is renewed
+//! for ever.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,18 +58,42 @@ impl TaskObserver for LeaseObserver {
     }
 }
 
+/// When a lease started, how long each extension lasts, and the task's deadline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeaseTimes {
+    /// The length of one extension.
+    pub(crate) lease_for: Duration,
+    /// When the lease was taken (it runs from there).
+    pub(crate) claimed_at: Instant,
+    /// When the task must have stopped, if it has a limit.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl LeaseTimes {
+    /// The extension to ask for at `now`: a full lease, cut so that it ends no later than one
+    /// lease after the deadline; `None` once that point has passed.
+    pub(crate) fn extension_at(&self, now: Instant) -> Option<Duration> {
+        let Some(deadline) = self.deadline else {
+            return Some(self.lease_for);
+        };
+        let last_end = deadline + self.lease_for;
+        let left = last_end.saturating_duration_since(now);
+        (!left.is_zero()).then(|| left.min(self.lease_for))
+    }
+}
+
 /// Heartbeats `lease` until it must stop; runs for as long as the task does.
 pub(crate) async fn keep_alive(
     queue: &dyn TaskQueue,
     lease: &Lease,
-    lease_for: Duration,
-    claimed_at: Instant,
+    times: LeaseTimes,
     observer: &LeaseObserver,
 ) -> Stop {
+    let lease_for = times.lease_for;
     let interval = lease_for / 3;
     let min_gap = lease_for / 10;
     // The lease runs from the claim: a task that waited for a slot beats sooner.
-    let mut last = claimed_at;
+    let mut last = times.claimed_at;
     loop {
         tokio::select! {
             () = tokio::time::sleep_until(last + interval) => {}
@@ -72,7 +102,12 @@ pub(crate) async fn keep_alive(
             }
         }
         last = Instant::now();
-        match queue.heartbeat(&lease.uuid, &lease.token, lease_for).await {
+        let Some(extension) = times.extension_at(last) else {
+            tracing::warn!(task_id = %lease.uuid,
+                "the task ran past its deadline: no more heartbeats, its lease will run out");
+            return std::future::pending().await;
+        };
+        match queue.heartbeat(&lease.uuid, &lease.token, extension).await {
             Ok(beat) if beat.cancel_requested => {
                 tracing::info!(task_id = %lease.uuid, "cancel requested: stopping the task");
                 return Stop::CancelRequested;
@@ -87,5 +122,36 @@ pub(crate) async fn keep_alive(
                 tracing::warn!(task_id = %lease.uuid, %error, "heartbeat failed; trying again");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_stop_one_lease_after_the_deadline() {
+        let start = Instant::now();
+        let lease_for = Duration::from_secs(30);
+        let unbounded = LeaseTimes {
+            lease_for,
+            claimed_at: start,
+            deadline: None,
+        };
+        assert_eq!(
+            unbounded.extension_at(start + Duration::from_secs(86_400)),
+            Some(lease_for)
+        );
+        let bounded = LeaseTimes {
+            deadline: Some(start + Duration::from_secs(60)),
+            ..unbounded
+        };
+        assert_eq!(bounded.extension_at(start), Some(lease_for));
+        assert_eq!(
+            bounded.extension_at(start + Duration::from_secs(80)),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(bounded.extension_at(start + Duration::from_secs(90)), None);
+        assert_eq!(bounded.extension_at(start + Duration::from_secs(500)), None);
     }
 }

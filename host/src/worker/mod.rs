@@ -36,6 +36,7 @@ use tracing::Instrument;
 use crate::dispatch::Dispatcher;
 use crate::publish::Publisher;
 use crate::telemetry::Telemetry;
+use crate::trace::TraceContext;
 
 pub use completer::Completer;
 
@@ -185,18 +186,37 @@ impl Worker {
             };
             let held_before = held_count(&held, settings) - permits.len();
             let free_slots = (settings.slots as usize).saturating_sub(held_before);
-            let (leases, claimed_none) =
-                match claim_round(&context, free_slots, permits.len()).await {
-                    Ok(leases) => {
-                        let none = leases.is_empty();
-                        (leases, none)
-                    }
-                    Err(()) => {
+            let mut claiming =
+                Box::pin(claim_round(Arc::clone(&context), free_slots, permits.len()));
+            let claimed = tokio::select! {
+                biased;
+                claimed = &mut claiming => claimed,
+                () = shutdown.cancelled() => {
+                    // A receive may be under way (an SQS long poll): let it end in the
+                    // background, and give back at once whatever it brings.
+                    let context = Arc::clone(&context);
+                    running.spawn(async move {
+                        if let Ok(leases) = claiming.await {
+                            for lease in leases {
+                                settle::release_unstarted(&context, &lease).await;
+                            }
+                        }
                         drop(permits);
-                        idle(&context, &shutdown, true).await;
-                        continue;
-                    }
-                };
+                    });
+                    break;
+                }
+            };
+            let (leases, claimed_none) = match claimed {
+                Ok(leases) => {
+                    let none = leases.is_empty();
+                    (leases, none)
+                }
+                Err(()) => {
+                    drop(permits);
+                    idle(&context, &shutdown, true).await;
+                    continue;
+                }
+            };
             report.leased += leases.len() as u64;
             for lease in leases {
                 let Some(permit) = permits.pop() else {
@@ -205,22 +225,28 @@ impl Worker {
                 let context = Arc::clone(&context);
                 let slots = Arc::clone(&slots);
                 let shutdown = shutdown.clone();
-                // Every log line of the task, the plugin's own included, carries its id.
+                // Every log line of the task, the plugin's own included, carries its id and
+                // its trace (continued from the producer's `traceparent` when it sent one).
+                let trace = TraceContext::continue_or_start(lease.trace_parent.as_deref());
                 let span = tracing::info_span!("task", task_id = %lease.uuid,
-                    task = %lease.name, attempt = lease.attempt);
+                    task = %lease.name, attempt = lease.attempt,
+                    trace_id = %trace.trace_id_hex(), span_id = %trace.span_id_hex(),
+                    parent_span_id = %trace.parent_span_id_hex());
                 running.spawn(
                     async move {
                         let claimed_at = tokio::time::Instant::now();
+                        // Shutdown first: a lease that has not started by then goes back at
+                        // once, even when a slot is free.
                         let slot = tokio::select! {
                             biased;
-                            slot = slots.acquire_owned() => slot,
                             () = shutdown.cancelled() => {
                                 settle::release_unstarted(&context, &lease).await;
                                 drop(permit);
                                 return;
                             }
+                            slot = slots.acquire_owned() => slot,
                         };
-                        settle::run_lease(&context, lease, claimed_at).await;
+                        settle::run_lease(&context, lease, claimed_at, trace).await;
                         drop(slot);
                         drop(permit);
                     }
@@ -312,10 +338,11 @@ async fn wait_for_slot(slots: &Arc<Semaphore>, shutdown: &CancellationToken) {
 /// One claim round for `room` tasks: as many of any routed name as there are free slots, then
 /// the rest (prefetch) of the names that are quick now.
 async fn claim_round(
-    context: &WorkerContext,
+    context: Arc<WorkerContext>,
     free_slots: usize,
     room: usize,
 ) -> Result<Vec<Lease>, ()> {
+    let context = &*context;
     let settings = &context.settings;
     let mut leases = Vec::new();
     let for_slots = free_slots.min(room);

@@ -13,12 +13,14 @@ use crate::envelope::Envelope;
 use crate::result_message::ResultMessage;
 use crate::runtime::{Disposition, TaskFailure};
 use crate::telemetry::TaskOutcome;
+use crate::trace::TraceContext;
 
 /// Runs one leased task and settles its lease.
 pub(crate) async fn run_lease(
     context: &WorkerContext,
     lease: Lease,
     claimed_at: tokio::time::Instant,
+    trace: TraceContext,
 ) {
     let started = Instant::now();
     let envelope = match Envelope::parse(lease.envelope.as_bytes()) {
@@ -33,14 +35,24 @@ pub(crate) async fn run_lease(
     };
     let observer = LeaseObserver::new(&lease.uuid);
     let settings = &context.settings;
+    // Heartbeats never keep the lease past the time the task may run: a hung plugin is
+    // stopped by the runtime at that deadline, and the lease then runs out instead of being
+    // renewed for ever.
+    let deadline = context
+        .dispatcher
+        .time_limit(&envelope)
+        .map(|limit| tokio::time::Instant::now() + limit);
     let run = context
         .dispatcher
         .dispatch(&envelope, lease.attempt, observer.clone());
     let keep_alive = heartbeat::keep_alive(
         &*context.queue,
         &lease,
-        settings.lease_for,
-        claimed_at,
+        heartbeat::LeaseTimes {
+            lease_for: settings.lease_for,
+            claimed_at,
+            deadline,
+        },
         &observer,
     );
     let dispatched = tokio::select! {
@@ -65,7 +77,7 @@ pub(crate) async fn run_lease(
     match dispatched {
         Ok(dispatched) => {
             context.quick.observe(&lease.name, started.elapsed());
-            settle(context, &lease, &envelope, dispatched, started).await;
+            settle(context, &lease, &envelope, dispatched, started, &trace).await;
         }
         Err(DispatchError::UnknownTask { name, .. }) => {
             // Claimed by its route, which has gone since: another host may have the plugin.
@@ -85,11 +97,12 @@ async fn settle(
     envelope: &Envelope,
     dispatched: Dispatched,
     started: Instant,
+    trace: &TraceContext,
 ) {
     let message = dispatched.message.to_json();
     match dispatched.outcome {
         Outcome::Succeeded => {
-            if let Err(error) = context.publisher.publish(envelope, &message).await {
+            if let Err(error) = context.publisher.publish(envelope, &message, trace).await {
                 let failure = Failure::retry(format!("publishing the result failed: {error}"));
                 fail(context, lease, failure, None, started).await;
                 return;
@@ -107,7 +120,9 @@ async fn settle(
         Outcome::Failed(failure) => {
             let will_retry = matches!(failure.disposition(), Disposition::Retry(_))
                 && lease.attempt < lease.max_attempts;
-            if !will_retry && let Err(error) = context.publisher.publish(envelope, &message).await {
+            if !will_retry
+                && let Err(error) = context.publisher.publish(envelope, &message, trace).await
+            {
                 tracing::warn!(task_id = %lease.uuid, %error, "publishing the failure failed");
             }
             let queue_failure = queue_failure(&failure);
@@ -121,7 +136,7 @@ async fn settle(
             .await;
         }
         Outcome::Expired => {
-            if let Err(error) = context.publisher.publish(envelope, &message).await {
+            if let Err(error) = context.publisher.publish(envelope, &message, trace).await {
                 tracing::warn!(task_id = %lease.uuid, %error, "publishing the expiry failed");
             }
             let reason = "the task's timeout passed before it could run";
