@@ -9,10 +9,14 @@
 //!   instance roles), the region chain, and `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`
 //!   for local AWS-compatible servers.
 //!
+//! - [`s3::builder`]: `object_store`'s S3 client on that configuration, for the host's S3
+//!   storage.
+//!
 //! The host's S3 storage uses the same credential chain (see `taskhost::storage`), so one set of
 //! credentials, however it is provided, serves the queue, the topic and the buckets.
 
 mod observe;
+pub mod s3;
 pub mod sns;
 pub mod sqs;
 

@@ -171,7 +171,7 @@ async fn submit_claim_complete_and_a_stale_token_is_fenced() {
         .await
         .unwrap();
     assert_eq!(report.completed, 1);
-    assert_eq!(report.lease_lost, [first.uuid.clone()]);
+    assert_eq!(report.lease_lost, std::slice::from_ref(&first.uuid));
     assert_eq!(queue.held(), 0);
     assert!(queue.counts().await.unwrap().is_empty(), "nothing left");
 }

@@ -8,7 +8,7 @@ use crate::dispatch::Dispatcher;
 use crate::result_message::OffloadSettings;
 use crate::router::{Router, plugin_files};
 use crate::runtime::{LimitPolicy, LoadedPlugin, Runtime, RuntimeSettings};
-use crate::storage::{StorageBackend, StorageLocation};
+use crate::storage::{HmacSigner, MountedStorage, StorageBackend, StorageLocation};
 
 /// How long presigned URLs of offloaded results stay valid.
 pub const RESULT_URL_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -32,19 +32,21 @@ pub enum AssembleError {
     Plugins(String),
 }
 
-/// Opens the storage backend named by the settings.
-pub fn open_storage(settings: &Settings) -> Result<Arc<dyn StorageBackend>, AssembleError> {
+/// Opens the storage the settings name: the `--storage` root and the `--bucket` mounts.
+pub async fn open_storage(settings: &Settings) -> Result<Arc<dyn StorageBackend>, AssembleError> {
     let fail = |message: String| AssembleError::Storage {
         location: settings.storage.clone(),
         message,
     };
-    let location = StorageLocation::parse(&settings.storage).map_err(fail)?;
+    let root = StorageLocation::parse(&settings.storage).map_err(fail)?;
     let key = settings
         .presign_key()
         .map_err(|e| fail(format!("cannot read or create the presigning key: {e}")))?;
-    location
-        .open(settings.public_url.clone(), key)
-        .map_err(|e| fail(e.to_string()))
+    let signer = HmacSigner::new(key, settings.public_url.clone());
+    let storage = MountedStorage::open(&root, &settings.buckets, &signer)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(Arc::new(storage))
 }
 
 /// Starts a runtime with `slots` task slots and the settings' compile cache.
@@ -91,7 +93,7 @@ pub async fn load_plugins(
 
 /// Everything needed to run tasks: storage, runtime, plugins and routes.
 pub async fn dispatcher(settings: &Settings, slots: u32) -> Result<Dispatcher, AssembleError> {
-    let storage = open_storage(settings)?;
+    let storage = open_storage(settings).await?;
     let runtime = start_runtime(settings, slots)?;
     let plugins = load_plugins(&runtime, settings).await?;
     let router = Router::new(plugins).map_err(|e| AssembleError::Plugins(e.to_string()))?;

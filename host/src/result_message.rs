@@ -145,8 +145,9 @@ impl ResultMessage {
         for (index, (output, entry)) in outputs.iter().zip(inline.results).enumerate() {
             let key = ObjectKey::parse(&format!("{folder}/{index}"))?;
             bucket.put(&key, output.body.clone().into()).await?;
-            let url =
-                storage.presign(PresignMethod::Get, &offload.bucket, &key, offload.url_ttl)?;
+            let url = storage
+                .presign(PresignMethod::Get, &offload.bucket, &key, offload.url_ttl)
+                .await?;
             results.push(ResultEntry {
                 content_type: entry.content_type,
                 content_encoding: entry.content_encoding,

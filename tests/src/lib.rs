@@ -16,6 +16,7 @@ pub mod aws;
 pub mod host_process;
 pub mod postgres;
 pub mod process;
+pub mod s3;
 pub mod sqs;
 mod store;
 

@@ -328,13 +328,19 @@ fn bench(root: &Path) -> Result<()> {
         .args(["bench", "-p", "taskhost"])
         .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins")))?;
     run(cargo().args(["bench", "-p", "taskhost-queue"]))?;
-    run(cargo()
-        .args(["bench", "-p", "taskhost-e2e", "--bench", "run"])
-        .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins"))
-        .env(
-            "TASKHOST_BIN",
-            target_dir(root).join("release").join("taskhost"),
-        ))
+    let python = ensure_python_env(root)?;
+    let moto = MotoServer::start(&python, &target_dir(root))?;
+    for bench in ["run", "sqs"] {
+        run(cargo()
+            .args(["bench", "-p", "taskhost-e2e", "--bench", bench])
+            .env("TASKHOST_PLUGIN_DIR", target_dir(root).join("plugins"))
+            .env(
+                "TASKHOST_BIN",
+                target_dir(root).join("release").join("taskhost"),
+            )
+            .env("TASKHOST_TEST_AWS_ENDPOINT", &moto.endpoint))?;
+    }
+    Ok(())
 }
 
 fn ci(root: &Path) -> Result<()> {

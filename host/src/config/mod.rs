@@ -17,6 +17,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::capabilities::storage::Grant;
+use crate::storage::BucketMount;
 
 use sources::FileSettings;
 pub use sources::SettingsArgs;
@@ -52,6 +53,9 @@ pub struct Settings {
     /// Bucket grants, as `<plugin>=<access>:<bucket>`.
     #[serde(serialize_with = "display_all")]
     pub grants: Vec<Grant>,
+    /// Buckets at locations of their own, as `<bucket>=<location>`.
+    #[serde(serialize_with = "display_all")]
+    pub buckets: Vec<BucketMount>,
     /// Producer token.
     #[serde(serialize_with = "redact")]
     pub api_token: Option<String>,
@@ -165,19 +169,8 @@ impl Settings {
                 message: e.to_string(),
             })?,
         };
-        let grants = if !args.grants.is_empty() {
-            args.grants.clone()
-        } else {
-            file.grants
-                .unwrap_or_default()
-                .iter()
-                .map(|g| g.parse::<Grant>())
-                .collect::<Result<_, _>>()
-                .map_err(|message| SettingsError::Value {
-                    key: "grants",
-                    message,
-                })?
-        };
+        let grants = list_setting(&args.grants, file.grants, "grants")?;
+        let buckets = list_setting(&args.buckets, file.buckets, "buckets")?;
         let concurrency =
             pick(args.concurrency, file.concurrency).unwrap_or_else(default_concurrency);
         if concurrency == 0 {
@@ -200,19 +193,7 @@ impl Settings {
                 message: "must be at least 1".into(),
             });
         }
-        let caps = if !args.caps.is_empty() {
-            args.caps.clone()
-        } else {
-            file.caps
-                .unwrap_or_default()
-                .iter()
-                .map(|c| c.parse::<TaskCap>())
-                .collect::<Result<_, _>>()
-                .map_err(|message| SettingsError::Value {
-                    key: "caps",
-                    message,
-                })?
-        };
+        let caps = list_setting(&args.caps, file.caps, "caps")?;
         let names = if !args.names.is_empty() {
             args.names.clone()
         } else {
@@ -238,6 +219,7 @@ impl Settings {
             lease_secs,
             max_attempts,
             grants,
+            buckets,
             api_token: pick(args.api_token.clone(), file.api_token),
             admin_token: pick(args.admin_token.clone(), file.admin_token),
             cache_dir: pick(args.cache_dir.clone(), file.cache_dir)
@@ -311,6 +293,22 @@ fn read_file(path: &Path) -> Result<FileSettings, SettingsError> {
 
 fn pick<T>(arg: Option<T>, file: Option<T>) -> Option<T> {
     arg.or(file)
+}
+
+/// A repeatable setting: the flags' (or environment's) values, else the file's, parsed.
+fn list_setting<T: Clone + FromStr<Err = String>>(
+    args: &[T],
+    file: Option<Vec<String>>,
+    key: &'static str,
+) -> Result<Vec<T>, SettingsError> {
+    if !args.is_empty() {
+        return Ok(args.to_vec());
+    }
+    file.unwrap_or_default()
+        .iter()
+        .map(|text| text.parse::<T>())
+        .collect::<Result<_, _>>()
+        .map_err(|message| SettingsError::Value { key, message })
 }
 
 fn default_concurrency() -> u32 {

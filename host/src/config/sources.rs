@@ -9,6 +9,7 @@ use url::Url;
 
 use super::TaskCap;
 use crate::capabilities::storage::Grant;
+use crate::storage::BucketMount;
 
 /// Settings as given on the command line or in the environment (clap fills these).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -63,6 +64,15 @@ pub struct SettingsArgs {
         value_delimiter = ','
     )]
     pub grants: Vec<Grant>,
+    /// `<bucket>=<location>`: a bucket at a location of its own instead of under `--storage`
+    /// (repeatable; comma-separated in the environment), e.g. `source=s3://originals`.
+    #[arg(
+        long = "bucket",
+        env = "TASKHOST_BUCKETS",
+        value_name = "BUCKET=LOCATION",
+        value_delimiter = ','
+    )]
+    pub buckets: Vec<BucketMount>,
     /// Bearer token producers must present.
     #[arg(
         long,
@@ -141,6 +151,7 @@ pub(crate) struct FileSettings {
     pub(crate) lease_secs: Option<u64>,
     pub(crate) max_attempts: Option<u32>,
     pub(crate) grants: Option<Vec<String>>,
+    pub(crate) buckets: Option<Vec<String>>,
     pub(crate) api_token: Option<String>,
     pub(crate) admin_token: Option<String>,
     pub(crate) cache_dir: Option<PathBuf>,

@@ -64,12 +64,6 @@ fn authorize(
     signed: &Signed,
     method: PresignMethod,
 ) -> Result<(String, ObjectKey), (StatusCode, String)> {
-    let Some(signer) = storage.host_signer() else {
-        return Err(refusal(
-            StatusCode::NOT_FOUND,
-            "this host's storage backend signs its own URLs; none are served here",
-        ));
-    };
     let decoded = percent_decode_str(tail)
         .decode_utf8()
         .map_err(|_| refusal(StatusCode::BAD_REQUEST, "the path is not valid UTF-8"))?;
@@ -80,6 +74,12 @@ fn authorize(
         ));
     };
     let key = ObjectKey::parse(key).map_err(|e| refusal(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let Some(signer) = storage.host_signer(bucket) else {
+        return Err(refusal(
+            StatusCode::NOT_FOUND,
+            "this bucket's storage backend signs its own URLs; none are served here",
+        ));
+    };
     signer
         .verify(method, bucket, &key, signed.expires, &signed.signature)
         .map_err(|e| match e {

@@ -25,15 +25,22 @@ pub struct ObjectInfo {
 pub struct Bucket {
     name: String,
     store: Arc<dyn ObjectStore>,
+    /// Where the bucket's keys start in the store (empty when the store is the bucket).
+    base: Path,
+    /// The folder of the bucket this handle is confined to, `a/b` (empty: the whole bucket).
+    scope: String,
+    /// `base` and `scope` joined: where this handle's keys start in the store.
     root: Path,
 }
 
 impl Bucket {
-    pub(crate) fn new(name: &str, store: Arc<dyn ObjectStore>, root: Path) -> Self {
+    pub(crate) fn new(name: &str, store: Arc<dyn ObjectStore>, base: Path) -> Self {
         Self {
             name: name.to_owned(),
             store,
-            root,
+            root: base.clone(),
+            base,
+            scope: String::new(),
         }
     }
 
@@ -44,20 +51,23 @@ impl Bucket {
 
     /// The path of this scope inside the bucket (empty for the whole bucket).
     pub fn scope_prefix(&self) -> String {
-        let bucket_root = self.name.as_str();
-        let root = self.root.as_ref();
-        root.strip_prefix(bucket_root)
-            .map(|r| r.trim_start_matches('/').to_owned())
-            .unwrap_or_default()
+        self.scope.clone()
     }
 
     /// The same bucket, confined to the folder `segment` (one validated path segment).
     pub fn within(&self, segment: &str) -> Result<Bucket, StorageError> {
         check_segment(segment)?;
+        let scope = if self.scope.is_empty() {
+            segment.to_owned()
+        } else {
+            format!("{}/{segment}", self.scope)
+        };
         Ok(Self {
             name: self.name.clone(),
             store: Arc::clone(&self.store),
             root: self.join(segment)?,
+            base: self.base.clone(),
+            scope,
         })
     }
 

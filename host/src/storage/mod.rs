@@ -6,13 +6,22 @@
 //! written once in [`Bucket`] on top of `object_store`, so every backend behaves the same; the
 //! [`conformance`] suite checks that each one does.
 //!
-//! Layout: the storage root holds buckets. For a local folder, bucket `B` is its subfolder
-//! `B/`; experiments live in bucket `experiments`, experiment `E` under `experiments/E/`.
+//! Backends: [`HostSignedStorage`] (a local folder, memory; the host signs and serves their
+//! URLs), [`CloudStorage`] (S3, GCS, Azure through `object_store`, signing with the cloud's
+//! own signer) and [`MountedStorage`], which routes named buckets to backends of their own
+//! (`--bucket <name>=<location>`) and every other bucket to the `--storage` root.
+//!
+//! Layout ([`Layout`]): a storage root holds buckets, bucket `B` in its folder `B/` (for
+//! `s3://data/prod`, under `s3://data/prod/B/`); a mounted location *is* its one bucket.
+//! Experiments live in bucket `experiments`, experiment `E` under `experiments/E/`.
 
 mod bucket;
-#[cfg(test)]
-pub(crate) mod conformance;
+mod cloud;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod keys;
+mod location;
+mod mounts;
 pub mod presign;
 mod signed;
 
@@ -25,7 +34,10 @@ use object_store::path::Path;
 use url::Url;
 
 pub use bucket::{Bucket, ObjectInfo};
+pub use cloud::CloudStorage;
 pub use keys::{InvalidKey, MAX_KEY_BYTES, ObjectKey, check_bucket_name, check_segment};
+pub use location::{Layout, StorageLocation};
+pub use mounts::{BucketMount, MountedStorage};
 pub use presign::{HmacSigner, PresignError, PresignMethod};
 pub use signed::HostSignedStorage;
 
@@ -54,7 +66,7 @@ pub enum StorageError {
 
 /// A place where buckets live: the local filesystem, memory, S3, ...
 ///
-/// Implementations resolve names; [`Bucket`] does the I/O. Implement this trait and pass the
+/// Implementations resolve names and sign URLs; [`Bucket`] does the I/O. Implement this trait and pass the
 /// [`conformance`] suite to add a backend.
 ///
 /// ```
@@ -70,12 +82,14 @@ pub enum StorageError {
 /// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
 /// # }
 /// ```
+#[async_trait::async_trait]
 pub trait StorageBackend: Send + Sync + fmt::Debug + 'static {
     /// The store holding `bucket`, and the path of the bucket's root inside it.
     fn resolve(&self, bucket: &str) -> Result<(Arc<dyn ObjectStore>, Path), StorageError>;
 
-    /// A URL that allows `method` on `key` in `bucket` for `expires_in`.
-    fn presign(
+    /// A URL that allows `method` on `key` (relative to the bucket) in `bucket` for
+    /// `expires_in` (at most [`presign::MAX_EXPIRY`]).
+    async fn presign(
         &self,
         method: PresignMethod,
         bucket: &str,
@@ -83,9 +97,9 @@ pub trait StorageBackend: Send + Sync + fmt::Debug + 'static {
         expires_in: Duration,
     ) -> Result<Url, StorageError>;
 
-    /// The host's own signer, when this backend's URLs are served by the host's API
-    /// (`None` for backends such as S3 that sign their own URLs).
-    fn host_signer(&self) -> Option<&HmacSigner>;
+    /// The host's own signer of `bucket`'s URLs, when the host's API serves them (`None` for
+    /// buckets in S3, GCS or Azure, whose URLs go to the cloud).
+    fn host_signer(&self, bucket: &str) -> Option<&HmacSigner>;
 }
 
 /// Convenience methods for every backend.
@@ -99,46 +113,6 @@ pub trait StorageBackendExt: StorageBackend {
 }
 
 impl<T: StorageBackend + ?Sized> StorageBackendExt for T {}
-
-/// Where a storage backend is, as given by `--storage`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StorageLocation {
-    /// A local folder (a plain path or `file://`).
-    Local(std::path::PathBuf),
-    /// `memory://`: in this process only.
-    Memory,
-}
-
-impl StorageLocation {
-    /// Parses a `--storage` value.
-    pub fn parse(value: &str) -> Result<Self, String> {
-        if value == "memory://" || value == "memory" {
-            return Ok(Self::Memory);
-        }
-        if let Some(path) = value.strip_prefix("file://") {
-            return Ok(Self::Local(path.into()));
-        }
-        if let Some((scheme, _)) = value.split_once("://") {
-            return Err(format!(
-                "storage `{value}`: the `{scheme}://` backend is not available in this build \
-                 (supported: a local folder, file://, memory://)"
-            ));
-        }
-        Ok(Self::Local(value.into()))
-    }
-
-    /// Opens the backend; presigned URLs point at `public_url` and are signed with `key`.
-    pub fn open(
-        &self,
-        public_url: Url,
-        key: Vec<u8>,
-    ) -> Result<Arc<dyn StorageBackend>, StorageError> {
-        Ok(match self {
-            Self::Local(path) => Arc::new(HostSignedStorage::local(path, public_url, key)?),
-            Self::Memory => Arc::new(HostSignedStorage::memory(public_url, key)),
-        })
-    }
-}
 
 /// Maps an `object_store` error to the WIT error, keeping the detail for the log.
 pub(crate) fn map_store_error(key: &str, error: object_store::Error) -> StorageError {

@@ -1,6 +1,7 @@
-//! The backends whose presigned URLs the host signs and serves itself: a local folder (the
-//! storage root, bucket `B` its subfolder `B/`) and memory (`memory://`, this process only).
-//! Both keep every bucket in one `object_store` store under the bucket's name.
+//! The backends whose presigned URLs the host signs and serves itself: a local folder and
+//! memory (`memory://`, this process only). As a `--storage` root, every bucket is a folder of
+//! one `object_store` store ([`Layout::Folders`]); as a `--bucket` mount, the store is the one
+//! bucket ([`Layout::Single`]).
 
 use std::path::Path as FsPath;
 use std::sync::Arc;
@@ -12,12 +13,13 @@ use object_store::memory::InMemory;
 use object_store::path::Path;
 use url::Url;
 
-use super::{HmacSigner, ObjectKey, PresignMethod, StorageBackend, StorageError};
+use super::{HmacSigner, Layout, ObjectKey, PresignMethod, StorageBackend, StorageError};
 
 /// Buckets in one store, with the host's own presigned URLs.
 #[derive(Debug)]
 pub struct HostSignedStorage {
     store: Arc<dyn ObjectStore>,
+    layout: Layout,
     signer: HmacSigner,
 }
 
@@ -27,6 +29,19 @@ impl HostSignedStorage {
         root: &FsPath,
         public_url: Url,
         presign_key: Vec<u8>,
+    ) -> Result<Self, StorageError> {
+        Self::local_with(
+            root,
+            Layout::Folders,
+            HmacSigner::new(presign_key, public_url),
+        )
+    }
+
+    /// The local folder `root` (created if needed) holding buckets as `layout` says.
+    pub fn local_with(
+        root: &FsPath,
+        layout: Layout,
+        signer: HmacSigner,
     ) -> Result<Self, StorageError> {
         std::fs::create_dir_all(root).map_err(|e| {
             StorageError::Unavailable(format!(
@@ -45,35 +60,45 @@ impl HostSignedStorage {
             .with_automatic_cleanup(true);
         Ok(Self {
             store: Arc::new(store),
-            signer: HmacSigner::new(presign_key, public_url),
+            layout,
+            signer,
         })
     }
 
     /// Empty buckets in memory.
     pub fn memory(public_url: Url, presign_key: Vec<u8>) -> Self {
+        Self::memory_with(Layout::Folders, HmacSigner::new(presign_key, public_url))
+    }
+
+    /// An empty store in memory holding buckets as `layout` says.
+    pub fn memory_with(layout: Layout, signer: HmacSigner) -> Self {
         Self {
             store: Arc::new(InMemory::new()),
-            signer: HmacSigner::new(presign_key, public_url),
+            layout,
+            signer,
         }
     }
 }
 
+#[async_trait::async_trait]
 impl StorageBackend for HostSignedStorage {
     fn resolve(&self, bucket: &str) -> Result<(Arc<dyn ObjectStore>, Path), StorageError> {
-        Ok((Arc::clone(&self.store), Path::from(bucket)))
+        let base = self.layout.base(&Path::default(), bucket)?;
+        Ok((Arc::clone(&self.store), base))
     }
 
-    fn presign(
+    async fn presign(
         &self,
         method: PresignMethod,
         bucket: &str,
         key: &ObjectKey,
         expires_in: Duration,
     ) -> Result<Url, StorageError> {
+        self.layout.base(&Path::default(), bucket)?;
         Ok(self.signer.sign(method, bucket, key, expires_in))
     }
 
-    fn host_signer(&self) -> Option<&HmacSigner> {
+    fn host_signer(&self, _bucket: &str) -> Option<&HmacSigner> {
         Some(&self.signer)
     }
 }

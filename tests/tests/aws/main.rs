@@ -4,8 +4,11 @@
 //!
 //! - [`sqs`]: tasks from SQS, results on SNS: the sample envelopes, retries into the
 //!   dead-letter queue, invalid messages, visibility extension, SIGTERM, the trace context.
+//! - [`storage`]: S3 storage: conformance, presigned URLs, offloaded results, the analysis
+//!   tasks on an experiment in S3.
 
 mod sqs;
+mod storage;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -78,7 +78,9 @@ impl Host for StorageCtx {
         key: String,
         expires_secs: u32,
     ) -> WitResult<String> {
-        let result = self.presign(PresignMethod::Get, &scope, &key, expires_secs);
+        let result = self
+            .presign(PresignMethod::Get, &scope, &key, expires_secs)
+            .await;
         to_wit(&self.plugin, result)
     }
 
@@ -88,13 +90,15 @@ impl Host for StorageCtx {
         key: String,
         expires_secs: u32,
     ) -> WitResult<String> {
-        let result = self.presign(PresignMethod::Put, &scope, &key, expires_secs);
+        let result = self
+            .presign(PresignMethod::Put, &scope, &key, expires_secs)
+            .await;
         to_wit(&self.plugin, result)
     }
 }
 
 impl StorageCtx {
-    fn presign(
+    async fn presign(
         &self,
         method: PresignMethod,
         scope: &Scope,
@@ -111,7 +115,8 @@ impl StorageCtx {
         let expires = Duration::from_secs(u64::from(expires_secs.max(1)));
         Ok(self
             .backend
-            .presign(method, bucket.name(), &full, expires)?
+            .presign(method, bucket.name(), &full, expires)
+            .await?
             .to_string())
     }
 }
