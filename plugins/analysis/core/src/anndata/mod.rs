@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 
 use crate::prepare::PreparedExperiment;
 use crate::sparse::{TooLarge, csc_pattern};
-use crate::zarr::{ArrayRef, StoreWriter};
+use crate::zarr::{ArrayRef, Dtype, StoreWriter};
 
 /// The var columns, in `column-order`.
 pub const VAR_COLUMNS: [&str; 6] = [
@@ -76,12 +76,12 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
     w.group("", Some(enc("anndata", "0.1.0")));
 
     let csc = csc_pattern(&exp.counts)?;
+    let nnz = csc.indices.len();
     #[allow(clippy::cast_possible_wrap)]
     let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
-    #[allow(clippy::cast_possible_wrap)]
-    let indices: Vec<i32> = csc.indices.iter().map(|&i| i as i32).collect();
-    drop(csc.indices);
-    let sparse = |w: &mut StoreWriter, path: &str, values: &[f32]| {
+    // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
+    let indices = le_bytes(&csc.indices, |&i| i.to_le_bytes());
+    let sparse = |w: &mut StoreWriter, path: &str, values: &[f32], indices: Vec<u8>| {
         w.group(
             path,
             Some(json!({
@@ -90,14 +90,14 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
                 "shape": [n_obs, n_vars],
             })),
         );
-        let data: Vec<f32> = csc.source.iter().map(|&s| values[s as usize]).collect();
-        w.array(&format!("{path}/data"), ArrayRef::F32(&data), None);
-        w.array(&format!("{path}/indices"), ArrayRef::I32(&indices), None);
+        let data = le_bytes(&csc.source, |&s| values[s as usize].to_le_bytes());
+        w.array_encoded(&format!("{path}/data"), Dtype::F32, nnz, data, None);
+        w.array_encoded(&format!("{path}/indices"), Dtype::I32, nnz, indices, None);
         w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
     };
-    sparse(&mut w, "X", &exp.log_norm);
+    sparse(&mut w, "X", &exp.log_norm, indices.clone());
     w.group("layers", Some(enc("dict", "0.1.0")));
-    sparse(&mut w, "layers/counts", &exp.counts.data);
+    sparse(&mut w, "layers/counts", &exp.counts.data, indices);
 
     w.group("obs", dataframe_attrs(&OBS_COLUMNS));
     w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());
@@ -155,6 +155,16 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
         w.group(empty, Some(enc("dict", "0.1.0")));
     }
     Ok(w.finish())
+}
+
+/// `f(item)` of every item, concatenated: the chunk of a little-endian array, written in place
+/// (no intermediate array of values).
+fn le_bytes<T>(items: &[T], f: impl Fn(&T) -> [u8; 4]) -> Vec<u8> {
+    let mut out = vec![0u8; items.len() * 4];
+    for (dst, item) in out.chunks_exact_mut(4).zip(items) {
+        dst.copy_from_slice(&f(item));
+    }
+    out
 }
 
 #[cfg(test)]
