@@ -28,7 +28,7 @@ pub use read::{
 use serde_json::{Value, json};
 
 use crate::prepare::PreparedExperiment;
-use crate::sparse::{TooLarge, csc_pattern};
+use crate::sparse::{TooLarge, csc_transpose};
 use crate::zarr::{ArrayRef, Dtype, StoreWriter};
 
 /// The var columns, in `column-order`.
@@ -75,13 +75,13 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
     let mut w = StoreWriter::new();
     w.group("", Some(enc("anndata", "0.1.0")));
 
-    let csc = csc_pattern(&exp.counts)?;
+    let csc = csc_transpose(&exp.counts, [&exp.log_norm, &exp.counts.data])?;
     let nnz = csc.indices.len();
     #[allow(clippy::cast_possible_wrap)]
     let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
     // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
     let indices = le_bytes(&csc.indices, |&i| i.to_le_bytes());
-    let sparse = |w: &mut StoreWriter, path: &str, values: &[f32], indices: Vec<u8>| {
+    let sparse = |w: &mut StoreWriter, path: &str, values: Vec<f32>, indices: Vec<u8>| {
         w.group(
             path,
             Some(json!({
@@ -90,14 +90,16 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
                 "shape": [n_obs, n_vars],
             })),
         );
-        let data = le_bytes(&csc.source, |&s| values[s as usize].to_le_bytes());
+        let data = le_bytes(&values, |&v| v.to_le_bytes());
+        drop(values);
         w.array_encoded(&format!("{path}/data"), Dtype::F32, nnz, data, None);
         w.array_encoded(&format!("{path}/indices"), Dtype::I32, nnz, indices, None);
         w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
     };
-    sparse(&mut w, "X", &exp.log_norm, indices.clone());
+    let [x_data, counts_data] = csc.values;
+    sparse(&mut w, "X", x_data, indices.clone());
     w.group("layers", Some(enc("dict", "0.1.0")));
-    sparse(&mut w, "layers/counts", &exp.counts.data, indices);
+    sparse(&mut w, "layers/counts", counts_data, indices);
 
     w.group("obs", dataframe_attrs(&OBS_COLUMNS));
     w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());
