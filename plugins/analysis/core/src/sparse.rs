@@ -32,15 +32,17 @@ impl Csr {
 }
 
 /// The transpose of a CSR matrix (that is, its CSC form) for several value arrays that share
-/// its pattern (counts and log-normalised values), all reordered in the same pass.
+/// its pattern (counts and log-normalised values), all reordered in the same pass. It is made
+/// for storing: indices and values are little-endian bytes already (`into_flattened` turns
+/// each into the bytes of a Zarr chunk without a copy).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Csc<const N: usize> {
     /// `n_cols + 1` offsets into `indices`.
     pub indptr: Vec<usize>,
-    /// Row index of each stored value, sorted within each column.
-    pub indices: Vec<u32>,
-    /// Each value array given, in CSC order.
-    pub values: [Vec<f32>; N],
+    /// Row index of each stored value (`u32`, little-endian), sorted within each column.
+    pub indices: Vec<[u8; 4]>,
+    /// Each value array given (`f32`, little-endian), in CSC order.
+    pub values: [Vec<[u8; 4]>; N],
 }
 
 /// The CSC form of `csr`'s pattern with each of `values` (arrays in the order of `csr.data`).
@@ -67,16 +69,16 @@ pub fn csc_transpose<const N: usize>(csr: &Csr, values: [&[f32]; N]) -> Result<C
             .all(|w| w[0] <= w[1])
     });
     let mut next = counts;
-    let mut indices = vec![0u32; nnz];
-    let mut out: [Vec<f32>; N] = std::array::from_fn(|_| vec![0f32; nnz]);
+    let mut indices = vec![[0u8; 4]; nnz];
+    let mut out: [Vec<[u8; 4]>; N] = std::array::from_fn(|_| vec![[0u8; 4]; nnz]);
     let mut put = |pos: usize, row: usize, dst: usize| {
         // In range of u32: checked above.
         #[allow(clippy::cast_possible_truncation)]
         {
-            indices[dst] = row as u32;
+            indices[dst] = (row as u32).to_le_bytes();
         }
         for (o, v) in out.iter_mut().zip(&values) {
-            o[dst] = v[pos];
+            o[dst] = v[pos].to_le_bytes();
         }
     };
     if !sorted {
@@ -136,6 +138,14 @@ pub struct TooLarge {
 mod tests {
     use super::*;
 
+    fn rows_of<const N: usize>(csc: &Csc<N>) -> Vec<u32> {
+        csc.indices.iter().map(|b| u32::from_le_bytes(*b)).collect()
+    }
+
+    fn floats(values: &[[u8; 4]]) -> Vec<f32> {
+        values.iter().map(|b| f32::from_le_bytes(*b)).collect()
+    }
+
     /// The CSC form computed from scratch, entry by entry, for comparison.
     fn naive(csr: &Csr) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
         let mut entries: Vec<(u32, u32, usize)> = Vec::new();
@@ -173,9 +183,9 @@ mod tests {
         let doubled: Vec<f32> = csr.data.iter().map(|v| 2.0 * v).collect();
         let csc = csc_transpose(&csr, [&csr.data, &doubled]).unwrap();
         assert_eq!(csc.indptr, vec![0, 2, 3, 5]);
-        assert_eq!(csc.indices, vec![0, 2, 1, 0, 2]);
-        assert_eq!(csc.values[0], vec![1.0, 4.0, 3.0, 2.0, 5.0]);
-        assert_eq!(csc.values[1], vec![2.0, 8.0, 6.0, 4.0, 10.0]);
+        assert_eq!(rows_of(&csc), vec![0, 2, 1, 0, 2]);
+        assert_eq!(floats(&csc.values[0]), vec![1.0, 4.0, 3.0, 2.0, 5.0]);
+        assert_eq!(floats(&csc.values[1]), vec![2.0, 8.0, 6.0, 4.0, 10.0]);
     }
 
     #[test]
@@ -209,14 +219,15 @@ mod tests {
         };
         let blocked = csc_transpose(&csr, [&csr.data]).unwrap();
         let (ip, rows, data) = naive(&csr);
-        assert_eq!((blocked.indptr, blocked.indices), (ip, rows));
-        assert_eq!(blocked.values[0], data);
+        assert_eq!((blocked.indptr.clone(), rows_of(&blocked)), (ip, rows));
+        assert_eq!(floats(&blocked.values[0]), data);
         // An unsorted row takes the one-pass scatter: rows stay ascending in every column.
         let mut unsorted = csr;
         unsorted.indices[indptr[3]..indptr[4]].reverse();
         let csc = csc_transpose(&unsorted, [&unsorted.data]).unwrap();
+        let csc_rows = rows_of(&csc);
         for c in 0..n_cols {
-            assert!(csc.indices[csc.indptr[c]..csc.indptr[c + 1]].is_sorted());
+            assert!(csc_rows[csc.indptr[c]..csc.indptr[c + 1]].is_sorted());
         }
     }
 }

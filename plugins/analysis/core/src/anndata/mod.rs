@@ -80,8 +80,8 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
     #[allow(clippy::cast_possible_wrap)]
     let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
     // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
-    let indices = le_bytes(&csc.indices, |&i| i.to_le_bytes());
-    let sparse = |w: &mut StoreWriter, path: &str, values: Vec<f32>, indices: Vec<u8>| {
+    let indices = csc.indices.into_flattened();
+    let sparse = |w: &mut StoreWriter, path: &str, data: Vec<u8>, indices: Vec<u8>| {
         w.group(
             path,
             Some(json!({
@@ -90,16 +90,19 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
                 "shape": [n_obs, n_vars],
             })),
         );
-        let data = le_bytes(&values, |&v| v.to_le_bytes());
-        drop(values);
         w.array_encoded(&format!("{path}/data"), Dtype::F32, nnz, data, None);
         w.array_encoded(&format!("{path}/indices"), Dtype::I32, nnz, indices, None);
         w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
     };
     let [x_data, counts_data] = csc.values;
-    sparse(&mut w, "X", x_data, indices.clone());
+    sparse(&mut w, "X", x_data.into_flattened(), indices.clone());
     w.group("layers", Some(enc("dict", "0.1.0")));
-    sparse(&mut w, "layers/counts", counts_data, indices);
+    sparse(
+        &mut w,
+        "layers/counts",
+        counts_data.into_flattened(),
+        indices,
+    );
 
     w.group("obs", dataframe_attrs(&OBS_COLUMNS));
     w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());
@@ -157,16 +160,6 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
         w.group(empty, Some(enc("dict", "0.1.0")));
     }
     Ok(w.finish())
-}
-
-/// `f(item)` of every item, concatenated: the chunk of a little-endian array, written in place
-/// (no intermediate array of values).
-fn le_bytes<T>(items: &[T], f: impl Fn(&T) -> [u8; 4]) -> Vec<u8> {
-    let mut out = vec![0u8; items.len() * 4];
-    for (dst, item) in out.chunks_exact_mut(4).zip(items) {
-        dst.copy_from_slice(&f(item));
-    }
-    out
 }
 
 #[cfg(test)]
