@@ -15,6 +15,7 @@
 //! 7. the cut-off is the N-th highest non-NaN `f64` normalised dispersion and every gene at or
 //!    above it is highly variable (ties may flag more than N genes; NaN never is).
 
+use crate::memo::CountMemo;
 use crate::sparse::Csr;
 
 /// The per-gene result, as scanpy stores it in `adata.var`.
@@ -103,8 +104,9 @@ fn mean_var_expm1(pattern: &Csr, log_norm: &[f32]) -> (Vec<f64>, Vec<f64>) {
     let g = pattern.n_cols;
     let mut sums = vec![0f64; g];
     let mut squares = vec![0f64; g];
-    for (&col, &v) in pattern.indices.iter().zip(log_norm) {
-        let e = v.exp_m1();
+    let mut memo = CountMemo::new();
+    for ((&col, &v), &count) in pattern.indices.iter().zip(log_norm).zip(&pattern.data) {
+        let e = memo.get(count, v, f32::exp_m1);
         sums[col as usize] += f64::from(e);
         squares[col as usize] += f64::from(e * e);
     }

@@ -22,6 +22,7 @@
 
 pub mod anndata;
 pub mod hvg;
+mod memo;
 pub mod normalize;
 pub mod pca;
 #[cfg(feature = "sdk")]

@@ -28,8 +28,8 @@ pub use read::{
 use serde_json::{Value, json};
 
 use crate::prepare::PreparedExperiment;
-use crate::sparse::{TooLarge, csc_pattern};
-use crate::zarr::{ArrayRef, StoreWriter};
+use crate::sparse::{TooLarge, csc_transpose};
+use crate::zarr::{ArrayRef, Dtype, StoreWriter};
 
 /// The var columns, in `column-order`.
 pub const VAR_COLUMNS: [&str; 6] = [
@@ -75,13 +75,13 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
     let mut w = StoreWriter::new();
     w.group("", Some(enc("anndata", "0.1.0")));
 
-    let csc = csc_pattern(&exp.counts)?;
+    let csc = csc_transpose(&exp.counts, [&exp.log_norm, &exp.counts.data])?;
+    let nnz = csc.indices.len();
     #[allow(clippy::cast_possible_wrap)]
     let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
-    #[allow(clippy::cast_possible_wrap)]
-    let indices: Vec<i32> = csc.indices.iter().map(|&i| i as i32).collect();
-    drop(csc.indices);
-    let sparse = |w: &mut StoreWriter, path: &str, values: &[f32]| {
+    // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
+    let indices = csc.indices.into_flattened();
+    let sparse = |w: &mut StoreWriter, path: &str, data: Vec<u8>, indices: Vec<u8>| {
         w.group(
             path,
             Some(json!({
@@ -90,14 +90,19 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
                 "shape": [n_obs, n_vars],
             })),
         );
-        let data: Vec<f32> = csc.source.iter().map(|&s| values[s as usize]).collect();
-        w.array(&format!("{path}/data"), ArrayRef::F32(&data), None);
-        w.array(&format!("{path}/indices"), ArrayRef::I32(&indices), None);
+        w.array_encoded(&format!("{path}/data"), Dtype::F32, nnz, data, None);
+        w.array_encoded(&format!("{path}/indices"), Dtype::I32, nnz, indices, None);
         w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
     };
-    sparse(&mut w, "X", &exp.log_norm);
+    let [x_data, counts_data] = csc.values;
+    sparse(&mut w, "X", x_data.into_flattened(), indices.clone());
     w.group("layers", Some(enc("dict", "0.1.0")));
-    sparse(&mut w, "layers/counts", &exp.counts.data);
+    sparse(
+        &mut w,
+        "layers/counts",
+        counts_data.into_flattened(),
+        indices,
+    );
 
     w.group("obs", dataframe_attrs(&OBS_COLUMNS));
     w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());

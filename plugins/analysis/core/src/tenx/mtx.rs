@@ -4,6 +4,8 @@
 
 use std::io::Read;
 
+mod swar;
+
 use super::{InputFile, ReadError, gz};
 use crate::sparse::Csr;
 
@@ -211,9 +213,21 @@ fn entries(
 ) -> (usize, Result<(), String>) {
     let mut p = 0;
     let n = text.len();
+    let fast = field != Field::Real;
     while p < n {
         *line += 1;
         let start = p;
+        if fast
+            && let Some((gene, cell, value, next)) = swar::entry(text, p, field == Field::Integer)
+        {
+            #[allow(clippy::cast_precision_loss)]
+            let value = value as f32;
+            if let Err(message) = builder.push(gene, cell, value) {
+                return (start, Err(message));
+            }
+            p = next;
+            continue;
+        }
         p = skip_blanks(text, p);
         if p >= n || text[p] == b'\n' || text[p] == b'%' {
             // Blank or comment line.

@@ -115,6 +115,24 @@ impl StoreWriter {
         }
     }
 
+    /// A 1-D array of `len` values of `dtype` in one uncompressed chunk, already encoded
+    /// (little-endian, as [`StoreWriter::array`] would write them): for data produced straight
+    /// into bytes.
+    pub fn array_encoded(
+        &mut self,
+        path: &str,
+        dtype: Dtype,
+        len: usize,
+        bytes: Vec<u8>,
+        attrs: Option<Value>,
+    ) {
+        debug_assert_eq!(dtype.itemsize().map(|s| s * len), Some(bytes.len()));
+        self.array_meta(path, dtype, &[len], attrs);
+        if len > 0 {
+            self.entries.push((join(path, "0"), bytes));
+        }
+    }
+
     /// A 2-D `rows x cols` row-major `f32` array in one uncompressed chunk.
     pub fn array_2d_f32(
         &mut self,

@@ -88,6 +88,42 @@ fn lines_longer_than_the_buffer_and_many_blocks_parse() {
     assert_eq!(m.data[299_999], (300_000 % 7 + 1) as f32);
 }
 
+#[test]
+fn the_eight_byte_reader_and_the_general_parser_agree() {
+    // The same entries with single spaces (the fast path) and with tabs and wide numbers
+    // (the general one), mixed line by line, give the same matrix.
+    let (genes, cells) = (40_000u32, 3_000u32);
+    let mut entries = Vec::new();
+    let mut x = 12_345u64;
+    for cell in 1..=cells {
+        for _ in 0..5 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let gene = (x >> 33) % u64::from(genes) + 1;
+            entries.push((gene, cell, (x >> 20) % 10_000_000));
+        }
+    }
+    let render = |fast: bool| {
+        let mut text = b"%%MatrixMarket matrix coordinate integer general\n".to_vec();
+        text.extend_from_slice(format!("{genes} {cells} {}\n", entries.len()).as_bytes());
+        for (i, (g, c, v)) in entries.iter().enumerate() {
+            let line = if fast || i % 3 == 0 {
+                format!("{g} {c} {v}\n")
+            } else {
+                format!("{g:09}\t{c}  {v}\r\n")
+            };
+            text.extend_from_slice(line.as_bytes());
+        }
+        text
+    };
+    let fast = parse_mtx(input(&render(true))).unwrap();
+    let mixed = parse_mtx(input(&gzip(&render(false)))).unwrap();
+    assert_eq!(fast, mixed);
+    assert!(
+        fast.data.iter().any(|&v| v >= 1e6),
+        "7-digit values are read"
+    );
+}
+
 fn error_of(text: &[u8]) -> String {
     parse_mtx(input(text)).unwrap_err().to_string()
 }
