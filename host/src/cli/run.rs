@@ -21,7 +21,7 @@ use crate::dispatch::Dispatcher;
 use crate::http;
 use crate::publish::PublishTarget;
 use crate::telemetry::Telemetry;
-use crate::worker::{Worker, WorkerSettings};
+use crate::worker::{CompletionBatching, Worker, WorkerSettings};
 
 /// Arguments of `taskhost run`.
 #[derive(Debug, clap::Args)]
@@ -118,6 +118,11 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
     }
     if sqs.is_some() {
         worker_settings.max_batch = taskhost_aws::sqs::MAX_RECEIVE;
+        // A delete is a request (billed on AWS): wait a moment for a full DeleteMessageBatch.
+        worker_settings.completion_batching = CompletionBatching {
+            linger: Duration::from_millis(50),
+            fill: taskhost_aws::sqs::MAX_RECEIVE as usize,
+        };
     }
     worker_settings.caps = settings
         .caps

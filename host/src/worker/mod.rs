@@ -38,7 +38,7 @@ use crate::publish::Publisher;
 use crate::telemetry::Telemetry;
 use crate::trace::TraceContext;
 
-pub use completer::Completer;
+pub use completer::{Completer, CompletionBatching};
 
 /// How a worker claims and runs tasks.
 #[derive(Debug, Clone)]
@@ -63,6 +63,8 @@ pub struct WorkerSettings {
     pub idle_poll: Duration,
     /// How often expired leases are reaped.
     pub reap_every: Duration,
+    /// How completions are gathered into one `complete_many` call.
+    pub completion_batching: CompletionBatching,
 }
 
 impl WorkerSettings {
@@ -79,6 +81,7 @@ impl WorkerSettings {
             grace: Duration::from_secs(30),
             idle_poll: Duration::from_secs(1),
             reap_every: Duration::from_secs(1),
+            completion_batching: CompletionBatching::default(),
         }
     }
 }
@@ -145,8 +148,12 @@ impl Worker {
         finished: Arc<dyn FinishedListener>,
         settings: WorkerSettings,
     ) -> Self {
-        let (completer, completer_task) =
-            Completer::start(Arc::clone(&queue), telemetry.clone(), Arc::clone(&finished));
+        let (completer, completer_task) = Completer::start(
+            Arc::clone(&queue),
+            telemetry.clone(),
+            Arc::clone(&finished),
+            settings.completion_batching,
+        );
         let context = Arc::new(WorkerContext {
             queue,
             dispatcher,
