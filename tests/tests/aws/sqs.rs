@@ -148,11 +148,11 @@ fn the_sample_envelopes_sent_to_sqs_come_back_on_sns_with_their_attributes() {
             seen,
             ["GeneExpression", "GetEmbedding", "ListGenes", "ListGenes"]
         );
-        assert_eq!(
-            depth(&queues.client, &queues.url).await,
-            (0, 0),
-            "every message deleted"
-        );
+        // Deletes follow the publish (batched, so a moment later).
+        eventually(Duration::from_secs(10), "every message deleted", || async {
+            depth(&queues.client, &queues.url).await == (0, 0)
+        })
+        .await;
         assert_eq!(depth(&queues.client, &queues.dead_letter_url).await, (0, 0));
     });
 }
