@@ -134,14 +134,6 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// The sum of a metric's `_sum` series in a Prometheus text page.
-fn metric_sum(page: &str, name: &str) -> f64 {
-    page.lines()
-        .filter(|line| line.starts_with(&format!("{name}_sum")))
-        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
-        .sum()
-}
-
 /// Per series of a histogram (its labels as written): `(labels, sum, count)`.
 fn metric_series(page: &str, name: &str) -> Vec<(String, f64, f64)> {
     let value = |line: &str| {
@@ -198,9 +190,10 @@ async fn through_host(run: usize) -> HostRun {
         .text()
         .await
         .expect("metrics text");
-    let aws = metric_sum(&page, taskhost_aws::REQUEST_SECONDS);
+    let series = metric_series(&page, taskhost_aws::REQUEST_SECONDS);
+    let aws: f64 = series.iter().map(|(_, sum, _)| sum).sum();
     let per_task = TASKS as f64;
-    let operations = metric_series(&page, taskhost_aws::REQUEST_SECONDS)
+    let operations = series
         .into_iter()
         .map(|(labels, sum, count)| (labels, sum * 1e3 / per_task, count / per_task))
         .collect();
