@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
@@ -89,6 +90,25 @@ impl Bucket {
             .bytes()
             .await
             .map_err(|e| map_store_error(key.as_str(), e))
+    }
+
+    /// Streams a whole object, of any size: a missing object fails here, a backend failure
+    /// later, as an item of the stream.
+    pub async fn stream(
+        &self,
+        key: &ObjectKey,
+    ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
+        let path = self.path(key)?;
+        let result = self
+            .store
+            .get(&path)
+            .await
+            .map_err(|e| map_store_error(key.as_str(), e))?;
+        let name = key.to_string();
+        Ok(result
+            .into_stream()
+            .map_err(move |e| map_store_error(&name, e))
+            .boxed())
     }
 
     /// Reads up to `length` bytes from `offset`; past the end, the bytes that exist.

@@ -28,7 +28,7 @@ pub use read::{
 use serde_json::{Value, json};
 
 use crate::prepare::PreparedExperiment;
-use crate::sparse::{TooLarge, csc_transpose};
+use crate::sparse::{Csr, TooLarge, csc_transpose};
 use crate::zarr::{ArrayRef, Dtype, StoreWriter};
 
 /// The var columns, in `column-order`.
@@ -66,16 +66,30 @@ fn dataframe_attrs(columns: &[&str]) -> Option<Value> {
 }
 
 /// Encodes `exp` as the `(key, bytes)` pairs of an AnnData Zarr store (keys relative to the
-/// store's root).
+/// store's root): [`encode_matrices`] followed by [`encode_annotations`].
 ///
 /// # Errors
 /// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
 pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
-    let (n_obs, n_vars) = (exp.counts.n_rows, exp.counts.n_cols);
+    let mut store = encode_matrices(&exp.counts, &exp.log_norm)?;
+    store.extend(encode_annotations(exp));
+    Ok(store)
+}
+
+/// The root group, `X` and `layers/counts` (the bulk of the store), from the counts and their
+/// log-normalised values alone: they can be stored before HVG and PCA have run.
+///
+/// # Errors
+/// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
+pub fn encode_matrices(
+    counts: &Csr,
+    log_norm: &[f32],
+) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
+    let (n_obs, n_vars) = (counts.n_rows, counts.n_cols);
     let mut w = StoreWriter::new();
     w.group("", Some(enc("anndata", "0.1.0")));
 
-    let csc = csc_transpose(&exp.counts, [&exp.log_norm, &exp.counts.data])?;
+    let csc = csc_transpose(counts, [log_norm, &counts.data])?;
     let nnz = csc.indices.len();
     #[allow(clippy::cast_possible_wrap)]
     let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
@@ -103,7 +117,14 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
         counts_data.into_flattened(),
         indices,
     );
+    Ok(w.finish())
+}
 
+/// Everything but the matrices: `obs`, `var` (with the HVG columns), `obsm/X_pca`, `uns/pca`
+/// and the empty `varm`, `obsp`, `varp`.
+pub fn encode_annotations(exp: &PreparedExperiment) -> Vec<(String, Vec<u8>)> {
+    let n_obs = exp.counts.n_rows;
+    let mut w = StoreWriter::new();
     w.group("obs", dataframe_attrs(&OBS_COLUMNS));
     w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());
     #[allow(clippy::cast_possible_wrap)]
@@ -159,7 +180,7 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
     for empty in ["varm", "obsp", "varp"] {
         w.group(empty, Some(enc("dict", "0.1.0")));
     }
-    Ok(w.finish())
+    w.finish()
 }
 
 #[cfg(test)]
