@@ -185,7 +185,10 @@ async fn escape_is_denied_every_attempt_while_granted_reads_work() {
         "a connection reached the test listener"
     );
     assert!(!dir.path().join("experiments/e2/y").exists());
-    assert!(!dir.path().join("granted/y").exists(), "a read-only grant was written");
+    assert!(
+        !dir.path().join("granted/y").exists(),
+        "a read-only grant was written"
+    );
 
     let (_, control) = run(
         &d,

@@ -55,7 +55,11 @@ async fn echo(d: &Dispatcher, id: &str, body: Value) -> (Outcome, Value) {
     body["name"] = json!("Echo");
     let task = json!({"uuid": id, "experimentId": "e1", "body": body});
     let done = d
-        .dispatch(&Envelope::from_value(task).unwrap(), 1, Arc::new(IgnoreProgress))
+        .dispatch(
+            &Envelope::from_value(task).unwrap(),
+            1,
+            Arc::new(IgnoreProgress),
+        )
         .await
         .unwrap();
     let body = serde_json::from_str(&done.message.results[0].body).unwrap_or(Value::Null);
@@ -83,9 +87,7 @@ fn fnv1a(bytes: &[u8]) -> String {
 
 /// Text of `len` bytes that does not repeat early (several MiB of output from one object).
 fn text(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| b"ACGT\n"[(i * 7 + i / 977) % 5])
-        .collect()
+    (0..len).map(|i| b"ACGT\n"[(i * 7 + i / 977) % 5]).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,7 +164,8 @@ async fn background_writes_are_read_back_and_their_failures_fail_the_task() {
     put_file(dir.path(), "blocker", b"file");
     let d = dispatcher(dir.path()).await;
 
-    let body = json!({"writeBehind": {"key": "a/b.txt", "text": "written behind", "readBack": true}});
+    let body =
+        json!({"writeBehind": {"key": "a/b.txt", "text": "written behind", "readBack": true}});
     let (outcome, answer) = echo(&d, "w1", body).await;
     assert!(matches!(outcome, Outcome::Succeeded), "{outcome:?}");
     assert_eq!(answer["read"], "written behind");

@@ -54,6 +54,7 @@ impl BackgroundWrites {
     }
 
     /// Whether writes are still running.
+    #[cfg(test)]
     pub(crate) fn is_idle(&self) -> bool {
         self.running.is_empty()
     }
@@ -104,7 +105,9 @@ mod tests {
         let mut writes = BackgroundWrites::new(10);
         for i in 0..5u8 {
             let key = ObjectKey::parse(&format!("k{i}")).unwrap();
-            writes.start(bucket.clone(), key, Bytes::from(vec![i; 6])).await;
+            writes
+                .start(bucket.clone(), key, Bytes::from(vec![i; 6]))
+                .await;
             assert!(writes.in_flight <= 12, "in flight {}", writes.in_flight);
         }
         writes.settle().await;
@@ -123,16 +126,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = object_store::local::LocalFileSystem::new_with_prefix(dir.path()).unwrap();
         let bucket = Bucket::new("b", Arc::new(store), Path::default());
-        let (a, ab) = (ObjectKey::parse("a").unwrap(), ObjectKey::parse("a/b").unwrap());
+        let (a, ab) = (
+            ObjectKey::parse("a").unwrap(),
+            ObjectKey::parse("a/b").unwrap(),
+        );
         bucket.put(&a, Bytes::from_static(b"file")).await.unwrap();
         let mut writes = BackgroundWrites::new(1 << 20);
-        writes.start(bucket.clone(), ab.clone(), Bytes::from_static(b"1")).await;
-        writes.start(bucket.clone(), ObjectKey::parse("c").unwrap(), Bytes::from_static(b"2")).await;
+        writes
+            .start(bucket.clone(), ab.clone(), Bytes::from_static(b"1"))
+            .await;
+        writes
+            .start(
+                bucket.clone(),
+                ObjectKey::parse("c").unwrap(),
+                Bytes::from_static(b"2"),
+            )
+            .await;
         writes.settle().await;
-        assert!(matches!(writes.take_failure(), Some(StorageError::Unavailable(_))));
+        assert!(matches!(
+            writes.take_failure(),
+            Some(StorageError::Unavailable(_))
+        ));
         assert_eq!(writes.take_failure(), None, "reported once");
         assert_eq!(writes.in_flight, 0);
         let c = ObjectKey::parse("c").unwrap();
-        assert_eq!(bucket.get(&c, 10).await.unwrap(), &b"2"[..], "the other write landed");
+        assert_eq!(
+            bucket.get(&c, 10).await.unwrap(),
+            &b"2"[..],
+            "the other write landed"
+        );
     }
 }

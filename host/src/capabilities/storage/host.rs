@@ -98,12 +98,7 @@ impl Host for StorageCtx {
         to_wit(&self.plugin, result)
     }
 
-    async fn put_background(
-        &mut self,
-        scope: Scope,
-        key: String,
-        data: Vec<u8>,
-    ) -> WitResult<()> {
+    async fn put_background(&mut self, scope: Scope, key: String, data: Vec<u8>) -> WitResult<()> {
         let checked = self
             .resolve(&scope, true)
             .and_then(|bucket| Ok((bucket, ObjectKey::parse(&key)?)));
@@ -153,10 +148,11 @@ impl HostObjectReader for StorageCtx {
         reader: Resource<ObjectReader>,
         max_bytes: u64,
     ) -> Result<Vec<u8>, wit::ReadError> {
-        let reader = self
-            .readers
-            .get_mut(&reader)
-            .map_err(|e| wit::ReadError::Storage(wit::StorageError::Unavailable(e.to_string())))?;
+        let reader = self.readers.get_mut(&reader).ok_or_else(|| {
+            wit::ReadError::Storage(wit::StorageError::Unavailable(
+                "this reader was dropped".into(),
+            ))
+        })?;
         match reader.read(max_bytes).await {
             Ok(bytes) => Ok(bytes.to_vec()),
             Err(ReadFailure::Corrupt(message)) => Err(wit::ReadError::Corrupt(message)),
@@ -167,8 +163,7 @@ impl HostObjectReader for StorageCtx {
     }
 
     async fn drop(&mut self, reader: Resource<ObjectReader>) -> wasmtime::Result<()> {
-        self.readers.delete(reader)?;
-        self.open_readers -= 1;
+        self.readers.remove(&reader);
         Ok(())
     }
 }
@@ -181,19 +176,14 @@ impl StorageCtx {
         decoding: Decoding,
     ) -> Result<Resource<ObjectReader>, StorageError> {
         let bucket = self.resolve(scope, false)?;
-        if self.open_readers >= MAX_OPEN_READERS {
+        if self.readers.len() >= MAX_OPEN_READERS {
             return Err(StorageError::Denied(format!(
                 "a task may hold at most {MAX_OPEN_READERS} open readers; drop one first"
             )));
         }
         let stored = bucket.stream(&ObjectKey::parse(key)?).await?;
         let reader = ObjectReader::start(stored, decoding);
-        let handle = self
-            .readers
-            .push(reader)
-            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        self.open_readers += 1;
-        Ok(handle)
+        Ok(self.readers.insert(reader))
     }
 
     async fn presign(

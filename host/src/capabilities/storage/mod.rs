@@ -19,13 +19,15 @@ mod reader;
 
 use std::sync::Arc;
 
-use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime::component::{HasData, Linker};
 
 use crate::runtime::bindings::taskhost::plugin::storage as wit;
 use crate::storage::{Bucket, EXPERIMENTS_BUCKET, StorageBackend, StorageBackendExt, StorageError};
 
 pub use config::{Access, Grant};
 pub use reader::ObjectReader;
+
+use reader::OpenReaders;
 
 use background::BackgroundWrites;
 
@@ -43,8 +45,7 @@ pub(crate) struct StorageCtx {
     experiment_id: Option<String>,
     grants: Arc<[Grant]>,
     max_read_bytes: u64,
-    readers: ResourceTable,
-    open_readers: usize,
+    readers: OpenReaders,
     writes: BackgroundWrites,
 }
 
@@ -64,8 +65,7 @@ impl StorageCtx {
             experiment_id,
             grants,
             max_read_bytes,
-            readers: ResourceTable::new(),
-            open_readers: 0,
+            readers: OpenReaders::default(),
             writes: BackgroundWrites::new(max_read_bytes),
         }
     }

@@ -11,12 +11,14 @@
 //! Every stage ends its output with [`Piece::End`]; a channel that closes without it (a stage
 //! that died) is a failure, never a silently short object.
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
+use wasmtime::component::Resource;
 
 use crate::storage::StorageError;
 
@@ -61,6 +63,35 @@ impl std::fmt::Debug for ObjectReader {
             .field("buffered", &self.current.len())
             .field("finished", &self.finished)
             .finish_non_exhaustive()
+    }
+}
+
+/// A task's open readers, by the handle the plugin holds (a plain map: unlike wasmtime's
+/// `ResourceTable` it is `Sync`, which the storage context's futures need).
+#[derive(Debug, Default)]
+pub(crate) struct OpenReaders {
+    open: HashMap<u32, ObjectReader>,
+    next: u32,
+}
+
+impl OpenReaders {
+    pub(crate) fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    pub(crate) fn insert(&mut self, reader: ObjectReader) -> Resource<ObjectReader> {
+        let rep = self.next;
+        self.next = self.next.wrapping_add(1);
+        self.open.insert(rep, reader);
+        Resource::new_own(rep)
+    }
+
+    pub(crate) fn get_mut(&mut self, handle: &Resource<ObjectReader>) -> Option<&mut ObjectReader> {
+        self.open.get_mut(&handle.rep())
+    }
+
+    pub(crate) fn remove(&mut self, handle: &Resource<ObjectReader>) {
+        self.open.remove(&handle.rep());
     }
 }
 
@@ -118,7 +149,10 @@ impl ObjectReader {
 
 /// Streams the stored bytes into `tx` in chunks of about [`CHUNK`] (backends stream small
 /// pieces; one host call per 8 KiB would cost more than the copying).
-async fn forward(mut stored: BoxStream<'static, Result<Bytes, StorageError>>, tx: mpsc::Sender<Piece>) {
+async fn forward(
+    mut stored: BoxStream<'static, Result<Bytes, StorageError>>,
+    tx: mpsc::Sender<Piece>,
+) {
     let mut chunk = BytesMut::new();
     while let Some(next) = stored.next().await {
         match next {

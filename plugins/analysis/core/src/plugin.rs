@@ -103,12 +103,11 @@ pub fn query_error(error: QueryError) -> Error {
 pub fn prepare_error(error: PrepareError) -> Error {
     // A streamed matrix's reader carries the storage failure: a backend failure mid-read is
     // the storage's (retried), not a malformed file.
-    if let PrepareError::Read(ReadError::Gzip { source, .. }) = &error {
-        if let Some(storage) = StorageError::from_io(source)
-            .filter(|e| !matches!(e, StorageError::Corrupt(_)))
-        {
-            return storage.clone().into();
-        }
+    if let PrepareError::Read(ReadError::Gzip { source, .. }) = &error
+        && let Some(storage) =
+            StorageError::from_io(source).filter(|e| !matches!(e, StorageError::Corrupt(_)))
+    {
+        return storage.clone().into();
     }
     match &error {
         PrepareError::Read(ReadError::Missing(_)) => Error::not_found(error.to_string()),

@@ -153,10 +153,12 @@ fn read_stream(read: &ReadStream) -> Result<serde_json::Value, Error> {
     if read.chunk == 0 {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = reader.read(&mut buf).map_err(|e| match StorageError::from_io(&e) {
-                Some(storage) => Error::from(storage.clone()),
-                None => Error::internal(e.to_string()),
-            })?;
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| match StorageError::from_io(&e) {
+                    Some(storage) => Error::from(storage.clone()),
+                    None => Error::internal(e.to_string()),
+                })?;
             if n == 0 {
                 break;
             }

@@ -4,7 +4,9 @@ use futures::stream;
 
 use super::*;
 
-fn stored(pieces: Vec<Result<Vec<u8>, StorageError>>) -> BoxStream<'static, Result<Bytes, StorageError>> {
+fn stored(
+    pieces: Vec<Result<Vec<u8>, StorageError>>,
+) -> BoxStream<'static, Result<Bytes, StorageError>> {
     stream::iter(pieces.into_iter().map(|p| p.map(Bytes::from))).boxed()
 }
 
@@ -21,7 +23,11 @@ async fn read_all(mut reader: ObjectReader, max: u64) -> (Vec<u8>, Option<ReadFa
         match reader.read(max).await {
             Ok(bytes) if bytes.is_empty() => return (out, None),
             Ok(bytes) => {
-                assert!(max == 0 || bytes.len() as u64 <= max, "{} > {max}", bytes.len());
+                assert!(
+                    max == 0 || bytes.len() as u64 <= max,
+                    "{} > {max}",
+                    bytes.len()
+                );
                 out.extend_from_slice(&bytes);
             }
             Err(failure) => return (out, Some(failure)),
@@ -98,7 +104,11 @@ async fn a_backend_failure_mid_object_is_a_storage_failure_in_both_decodings() {
         let pieces = vec![Ok(good[..1000].to_vec()), Err(broken.clone())];
         let reader = ObjectReader::start(stored(pieces), decoding);
         let (_, failure) = read_all(reader, 0).await;
-        assert_eq!(failure, Some(ReadFailure::Storage(broken.clone())), "{decoding:?}");
+        assert_eq!(
+            failure,
+            Some(ReadFailure::Storage(broken.clone())),
+            "{decoding:?}"
+        );
     }
 }
 
@@ -117,5 +127,8 @@ async fn dropping_the_reader_stops_the_stages() {
     // The fetching stage's sender fails once the decoder is gone; the stream is dropped
     // unfinished, so the tail never runs and the oneshot's sender is dropped.
     let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), rx).await;
-    assert!(matches!(stopped, Ok(Err(_))), "the stages kept running: {stopped:?}");
+    assert!(
+        matches!(stopped, Ok(Err(_))),
+        "the stages kept running: {stopped:?}"
+    );
 }

@@ -7,7 +7,7 @@
 //! | key | content |
 //! |---|---|
 //! | `X` | `csc_matrix`, cells x genes, log-normalised `f32`; `data` `<f4`, `indices` `<i4`, `indptr` `<i8` |
-//! | `layers/counts` | `csc_matrix` of the raw counts (`f32`, as scanpy reads them), same pattern as `X` |
+//! | `layers/counts` | `csr_matrix` of the raw counts (`f32`, as scanpy reads them): no query reads it by gene, so it is stored as parsed, not transposed |
 //! | `obs` | dataframe, index `_index` = barcodes, columns `cell_ids` (`<i8`, 0-based), `barcodes` |
 //! | `var` | dataframe, index `_index` = gene ids, columns `gene_ids`, `gene_names`, `means` (`<f8`), `dispersions` (`<f8`), `dispersions_norm` (`<f4`), `highly_variable` (`|b1`) |
 //! | `obsm/X_pca` | `n_cells x n_comps` `<f4` |
@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 
 use crate::prepare::PreparedExperiment;
 use crate::sparse::{Csr, TooLarge, csc_transpose};
-use crate::zarr::{ArrayRef, Dtype, StoreWriter};
+use crate::zarr::{ArrayRef, Dtype, StoreWriter, le_bytes};
 
 /// The var columns, in `column-order`.
 pub const VAR_COLUMNS: [&str; 6] = [
@@ -81,41 +81,46 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
 ///
 /// # Errors
 /// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
-pub fn encode_matrices(
-    counts: &Csr,
-    log_norm: &[f32],
-) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
+pub fn encode_matrices(counts: &Csr, log_norm: &[f32]) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
     let (n_obs, n_vars) = (counts.n_rows, counts.n_cols);
     let mut w = StoreWriter::new();
     w.group("", Some(enc("anndata", "0.1.0")));
 
-    let csc = csc_transpose(counts, [log_norm, &counts.data])?;
+    // X by gene (the queries read one gene's column); the counts, which no query reads, as
+    // the rows already are: one value array less to transpose.
+    let csc = csc_transpose(counts, [log_norm])?;
     let nnz = csc.indices.len();
-    #[allow(clippy::cast_possible_wrap)]
-    let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
-    // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
-    let indices = csc.indices.into_flattened();
-    let sparse = |w: &mut StoreWriter, path: &str, data: Vec<u8>, indices: Vec<u8>| {
+    let offsets = |indptr: &[usize]| -> Vec<i64> {
+        #[allow(clippy::cast_possible_wrap)]
+        indptr.iter().map(|&p| p as i64).collect()
+    };
+    let matrix = |w: &mut StoreWriter, path: &str, kind: &str| {
         w.group(
             path,
             Some(json!({
-                "encoding-type": "csc_matrix",
+                "encoding-type": kind,
                 "encoding-version": "0.1.0",
                 "shape": [n_obs, n_vars],
             })),
         );
-        w.array_encoded(&format!("{path}/data"), Dtype::F32, nnz, data, None);
-        w.array_encoded(&format!("{path}/indices"), Dtype::I32, nnz, indices, None);
-        w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
     };
-    let [x_data, counts_data] = csc.values;
-    sparse(&mut w, "X", x_data.into_flattened(), indices.clone());
+    matrix(&mut w, "X", "csc_matrix");
+    let [x_data] = csc.values;
+    w.array_encoded("X/data", Dtype::F32, nnz, x_data.into_flattened(), None);
+    // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
+    let x_indices = csc.indices.into_flattened();
+    w.array_encoded("X/indices", Dtype::I32, nnz, x_indices, None);
+    w.array("X/indptr", ArrayRef::I64(&offsets(&csc.indptr)), None);
+
     w.group("layers", Some(enc("dict", "0.1.0")));
-    sparse(
-        &mut w,
-        "layers/counts",
-        counts_data.into_flattened(),
-        indices,
+    matrix(&mut w, "layers/counts", "csr_matrix");
+    w.array("layers/counts/data", ArrayRef::F32(&counts.data), None);
+    let indices = le_bytes(&counts.indices, u32::to_le_bytes);
+    w.array_encoded("layers/counts/indices", Dtype::I32, nnz, indices, None);
+    w.array(
+        "layers/counts/indptr",
+        ArrayRef::I64(&offsets(&counts.indptr)),
+        None,
     );
     Ok(w.finish())
 }

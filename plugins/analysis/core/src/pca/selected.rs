@@ -360,7 +360,10 @@ mod tests {
         let s = Selected::new(&counts, &counts.data, &position, p as usize).unwrap();
         let (mut narrow, t) = (s.operator(), s.transpose());
         assert!(matches!(narrow, Operator::Narrow(_)));
-        let mut wide = Operator::Wide { t, z: vec![0.0; s.n] };
+        let mut wide = Operator::Wide {
+            t,
+            z: vec![0.0; s.n],
+        };
         let dense = s.covariance();
         for seed in 0..3u32 {
             let x: Vec<f64> = (0..s.p)

@@ -31,7 +31,12 @@ pub(super) fn parse_mtx_expecting(
     file: InputFile<'_>,
     expected: Option<Expected<'_>>,
 ) -> Result<Csr, ReadError> {
-    parse_mtx_stream(file.name, gz::reader(file.bytes), file.bytes.len(), expected)
+    parse_mtx_stream(
+        file.name,
+        gz::reader(file.bytes),
+        file.bytes.len(),
+        expected,
+    )
 }
 
 /// [`parse_mtx`] over a reader of the decompressed text (a stream the host decodes, say);
