@@ -95,12 +95,15 @@ impl Plugin for PrepareExperiment {
         timer.lap("normalise");
 
         // The matrices are final now: encode them and let the host write them (the bulk of
-        // the store) in the background while HVG and PCA run.
+        // the store) in the background while HVG and PCA run. One matrix at a time: the
+        // second's encoding reuses the memory the first's was handed over from.
         progress::report(0.4, "encoding the matrices");
-        let matrices = anndata::encode_matrices(&normalised.tenx.counts, &normalised.log_norm)
+        let counts = &normalised.tenx.counts;
+        let x = anndata::encode_x(counts, &normalised.log_norm)
             .map_err(|e| Error::invalid_input(format!("{}: {e}", files.location)))?;
         let mut written = Written::default();
-        write_store(matrices, &mut written, true)?;
+        write_store(x, &mut written, true)?;
+        write_store(anndata::encode_counts(counts), &mut written, true)?;
         timer.lap("encode-matrices");
 
         let exp = normalised

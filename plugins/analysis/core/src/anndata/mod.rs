@@ -66,63 +66,71 @@ fn dataframe_attrs(columns: &[&str]) -> Option<Value> {
 }
 
 /// Encodes `exp` as the `(key, bytes)` pairs of an AnnData Zarr store (keys relative to the
-/// store's root): [`encode_matrices`] followed by [`encode_annotations`].
+/// store's root): [`encode_x`], [`encode_counts`] and [`encode_annotations`]; the first two need
+/// only the counts and their log-normalisation, so they can be stored before HVG and PCA run.
 ///
 /// # Errors
 /// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
 pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
-    let mut store = encode_matrices(&exp.counts, &exp.log_norm)?;
+    let mut store = encode_x(&exp.counts, &exp.log_norm)?;
+    store.extend(encode_counts(&exp.counts));
     store.extend(encode_annotations(exp));
     Ok(store)
 }
 
-/// The root group, `X` and `layers/counts` (the bulk of the store), from the counts and their
-/// log-normalised values alone: they can be stored before HVG and PCA have run.
+/// The root group and `X`, by gene (the queries read one gene's column). A caller that stores
+/// these before calling [`encode_counts`] holds one of the two matrices' encodings at a time.
 ///
 /// # Errors
 /// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
-pub fn encode_matrices(counts: &Csr, log_norm: &[f32]) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
-    let (n_obs, n_vars) = (counts.n_rows, counts.n_cols);
+pub fn encode_x(counts: &Csr, log_norm: &[f32]) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
     let mut w = StoreWriter::new();
     w.group("", Some(enc("anndata", "0.1.0")));
-
-    // X by gene (the queries read one gene's column); the counts, which no query reads, as
-    // the rows already are: one value array less to transpose.
     let csc = csc_transpose(counts, [log_norm])?;
     let nnz = csc.indices.len();
-    let offsets = |indptr: &[usize]| -> Vec<i64> {
-        #[allow(clippy::cast_possible_wrap)]
-        indptr.iter().map(|&p| p as i64).collect()
-    };
-    let matrix = |w: &mut StoreWriter, path: &str, kind: &str| {
-        w.group(
-            path,
-            Some(json!({
-                "encoding-type": kind,
-                "encoding-version": "0.1.0",
-                "shape": [n_obs, n_vars],
-            })),
-        );
-    };
-    matrix(&mut w, "X", "csc_matrix");
+    sparse_group(&mut w, "X", "csc_matrix", counts);
     let [x_data] = csc.values;
     w.array_encoded("X/data", Dtype::F32, nnz, x_data.into_flattened(), None);
     // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
     let x_indices = csc.indices.into_flattened();
     w.array_encoded("X/indices", Dtype::I32, nnz, x_indices, None);
     w.array("X/indptr", ArrayRef::I64(&offsets(&csc.indptr)), None);
+    Ok(w.finish())
+}
 
+/// `layers/counts`, by cell as parsed: no query reads the counts by gene, so they are not
+/// transposed.
+pub fn encode_counts(counts: &Csr) -> Vec<(String, Vec<u8>)> {
+    let mut w = StoreWriter::new();
     w.group("layers", Some(enc("dict", "0.1.0")));
-    matrix(&mut w, "layers/counts", "csr_matrix");
+    sparse_group(&mut w, "layers/counts", "csr_matrix", counts);
     w.array("layers/counts/data", ArrayRef::F32(&counts.data), None);
     let indices = le_bytes(&counts.indices, u32::to_le_bytes);
+    let nnz = counts.indices.len();
     w.array_encoded("layers/counts/indices", Dtype::I32, nnz, indices, None);
     w.array(
         "layers/counts/indptr",
         ArrayRef::I64(&offsets(&counts.indptr)),
         None,
     );
-    Ok(w.finish())
+    w.finish()
+}
+
+/// The group of a sparse matrix of `counts`'s shape, stored as `kind`.
+fn sparse_group(w: &mut StoreWriter, path: &str, kind: &str, counts: &Csr) {
+    w.group(
+        path,
+        Some(json!({
+            "encoding-type": kind,
+            "encoding-version": "0.1.0",
+            "shape": [counts.n_rows, counts.n_cols],
+        })),
+    );
+}
+
+fn offsets(indptr: &[usize]) -> Vec<i64> {
+    #[allow(clippy::cast_possible_wrap)]
+    indptr.iter().map(|&p| p as i64).collect()
 }
 
 /// Everything but the matrices: `obs`, `var` (with the HVG columns), `obsm/X_pca`, `uns/pca`
