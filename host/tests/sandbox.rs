@@ -19,14 +19,7 @@ use taskhost::runtime::{
 use taskhost::storage::{HostSignedStorage, StorageBackend};
 
 async fn dispatcher(storage: Arc<dyn StorageBackend>, grants: Vec<Grant>) -> Dispatcher {
-    let runtime = Arc::new(
-        Runtime::new(RuntimeSettings {
-            cache_dir: Some(common::shared_cache()),
-            slots: 2,
-            limits: LimitPolicy::default(),
-        })
-        .unwrap(),
-    );
+    let runtime = common::runtime();
     let mut plugins = Vec::new();
     for name in ["echo", "spin", "hog", "panic", "escape"] {
         plugins.push(

@@ -15,18 +15,11 @@ use taskhost::dispatch::{Dispatcher, Outcome};
 use taskhost::envelope::Envelope;
 use taskhost::result_message::OffloadSettings;
 use taskhost::router::Router;
-use taskhost::runtime::{IgnoreProgress, LimitPolicy, Runtime, RuntimeSettings, TaskFailure};
+use taskhost::runtime::{IgnoreProgress, TaskFailure};
 use taskhost::storage::HostSignedStorage;
 
 async fn dispatcher(dir: &Path) -> Dispatcher {
-    let runtime = Arc::new(
-        Runtime::new(RuntimeSettings {
-            cache_dir: Some(common::shared_cache()),
-            slots: 2,
-            limits: LimitPolicy::default(),
-        })
-        .unwrap(),
-    );
+    let runtime = common::runtime();
     let echo = runtime
         .load_file(&common::test_plugin("echo"))
         .await
