@@ -19,14 +19,7 @@ use taskhost::runtime::{
 use taskhost::storage::{HostSignedStorage, StorageBackend};
 
 async fn dispatcher(storage: Arc<dyn StorageBackend>, grants: Vec<Grant>) -> Dispatcher {
-    let runtime = Arc::new(
-        Runtime::new(RuntimeSettings {
-            cache_dir: Some(common::shared_cache()),
-            slots: 2,
-            limits: LimitPolicy::default(),
-        })
-        .unwrap(),
-    );
+    let runtime = common::runtime();
     let mut plugins = Vec::new();
     for name in ["echo", "spin", "hog", "panic", "escape"] {
         plugins.push(
@@ -170,7 +163,7 @@ async fn escape_is_denied_every_attempt_while_granted_reads_work() {
     .await;
     assert!(matches!(outcome, Outcome::Succeeded), "{outcome:?}");
     let attempts = attempts.as_object().unwrap();
-    assert!(attempts.len() >= 12, "{attempts:?}");
+    assert!(attempts.len() >= 14, "{attempts:?}");
     let succeeded: Vec<&String> = attempts
         .iter()
         .filter(|(_, v)| **v != json!(false))
@@ -185,6 +178,10 @@ async fn escape_is_denied_every_attempt_while_granted_reads_work() {
         "a connection reached the test listener"
     );
     assert!(!dir.path().join("experiments/e2/y").exists());
+    assert!(
+        !dir.path().join("granted/y").exists(),
+        "a read-only grant was written"
+    );
 
     let (_, control) = run(
         &d,

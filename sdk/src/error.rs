@@ -78,13 +78,13 @@ impl std::error::Error for Error {}
 
 impl From<StorageError> for Error {
     /// A missing object is a not-found failure; a transient backend failure asks for a retry;
-    /// a denied scope or an invalid key cannot succeed on a retry either (the task names a
-    /// bucket the plugin is not granted, or a path that is not a key), so they are invalid
-    /// input; an oversized read or bad JSON is the plugin's own bug (internal).
+    /// a denied scope, an invalid key or a corrupt object cannot succeed on a retry either (the
+    /// task names a bucket the plugin is not granted, a path that is not a key, or a file that
+    /// is not what it claims), so they are invalid input; an oversized read or bad JSON is the plugin's own bug (internal).
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound(_) => Self::NotFound(error.to_string()),
-            StorageError::Denied(_) | StorageError::InvalidKey(_) => {
+            StorageError::Denied(_) | StorageError::InvalidKey(_) | StorageError::Corrupt(_) => {
                 Self::InvalidInput(error.to_string())
             }
             StorageError::Unavailable(_) => Self::RetryLater {

@@ -11,7 +11,7 @@ pub mod storage;
 mod task;
 
 pub use error::Error;
-pub use storage::{ObjectMeta, Scope, Storage, StorageError};
+pub use storage::{Decoding, ObjectMeta, ObjectReader, Scope, Storage, StorageError};
 pub use task::{Output, PluginInfo, Task};
 
 use serde::de::DeserializeOwned;

@@ -1,7 +1,10 @@
-//! Typed helpers over the `storage` import: whole and ranged reads, JSON, listing, presigned
-//! URLs. Keys are relative to a [`Scope`]: the task's experiment, or a bucket the host granted.
+//! Typed helpers over the `storage` import: whole, ranged and streamed reads ([`ObjectReader`],
+//! decompressed by the host when asked), writes (also in the background: [`Storage::put_background`]
+//! and [`flush`]), JSON, listing, presigned URLs. Keys are relative to a [`Scope`]: the task's
+//! experiment, or a bucket the host granted.
 
 use std::fmt;
+use std::io;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -25,6 +28,8 @@ pub enum StorageError {
     Unavailable(String),
     /// A JSON object could not be encoded or decoded.
     Json(String),
+    /// A streamed object is not valid in the decoding asked for (corrupt or truncated gzip).
+    Corrupt(String),
 }
 
 impl fmt::Display for StorageError {
@@ -36,11 +41,99 @@ impl fmt::Display for StorageError {
             Self::TooLarge(m) => write!(f, "object too large: {m}"),
             Self::Unavailable(m) => write!(f, "storage unavailable: {m}"),
             Self::Json(m) => write!(f, "stored JSON: {m}"),
+            Self::Corrupt(m) => write!(f, "corrupt object: {m}"),
         }
     }
 }
 
 impl std::error::Error for StorageError {}
+
+impl StorageError {
+    /// The storage failure inside an I/O error of an [`ObjectReader`] (its `Read` impl carries
+    /// them that way), if that is what `error` is.
+    pub fn from_io(error: &io::Error) -> Option<&StorageError> {
+        error.get_ref()?.downcast_ref::<StorageError>()
+    }
+}
+
+impl From<wit::ReadError> for StorageError {
+    fn from(e: wit::ReadError) -> Self {
+        match e {
+            wit::ReadError::Storage(e) => e.into(),
+            wit::ReadError::Corrupt(m) => Self::Corrupt(m),
+        }
+    }
+}
+
+/// How [`Storage::open_read`] hands over an object's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoding {
+    /// The bytes as stored.
+    AsStored,
+    /// Gzip decompressed by the host (natively, on another thread); an object that is not gzip
+    /// comes as stored.
+    Gunzip,
+}
+
+/// A sequential read of one object that the host fetches (and decodes) ahead of the plugin.
+/// Implements [`io::Read`]; its errors carry a [`StorageError`] (see [`StorageError::from_io`]).
+#[derive(Debug)]
+pub struct ObjectReader {
+    inner: wit::ObjectReader,
+    buffer: Vec<u8>,
+    position: usize,
+    ended: bool,
+}
+
+/// How many bytes one host call asks for at least.
+const READ_CALL_BYTES: usize = 1 << 20;
+
+impl ObjectReader {
+    /// The next bytes as the host hands them over (at most `max`); empty at the end.
+    pub fn read_chunk(&mut self, max: usize) -> Result<Vec<u8>> {
+        if self.position < self.buffer.len() {
+            let end = self.buffer.len().min(self.position + max.max(1));
+            let chunk = self.buffer[self.position..end].to_vec();
+            self.position = end;
+            return Ok(chunk);
+        }
+        if self.ended {
+            return Ok(Vec::new());
+        }
+        let chunk = self.inner.read(max as u64)?;
+        self.ended = chunk.is_empty();
+        Ok(chunk)
+    }
+}
+
+impl io::Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.position == self.buffer.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            self.buffer = self
+                .inner
+                .read(buf.len().max(READ_CALL_BYTES) as u64)
+                .map_err(|e| io::Error::other(StorageError::from(e)))?;
+            self.position = 0;
+            self.ended = self.buffer.is_empty();
+        }
+        let n = buf.len().min(self.buffer.len() - self.position);
+        buf[..n].copy_from_slice(&self.buffer[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+/// Waits until every [`Storage::put_background`] write of the task has finished; the first
+/// that failed, if any.
+pub fn flush() -> Result<()> {
+    Ok(wit::flush()?)
+}
 
 impl From<wit::StorageError> for StorageError {
     fn from(e: wit::StorageError) -> Self {
@@ -143,6 +236,29 @@ impl Storage {
     /// Writes a whole object.
     pub fn put(&self, key: &str, data: &[u8]) -> Result<()> {
         Ok(wit::put(&self.scope, key, data)?)
+    }
+
+    /// Writes a whole object in the background: returns once the host holds the bytes, and
+    /// the host writes them on its own threads while the plugin goes on. Later storage calls
+    /// see the write; [`flush`] waits for all of them and reports a failure, and one left
+    /// unflushed fails the task.
+    pub fn put_background(&self, key: &str, data: &[u8]) -> Result<()> {
+        Ok(wit::put_background(&self.scope, key, data)?)
+    }
+
+    /// Opens an object for a sequential read, the host decoding it as asked (see
+    /// [`Decoding`]).
+    pub fn open_read(&self, key: &str, decoding: Decoding) -> Result<ObjectReader> {
+        let decoding = match decoding {
+            Decoding::AsStored => wit::Decoding::AsStored,
+            Decoding::Gunzip => wit::Decoding::Gunzip,
+        };
+        Ok(ObjectReader {
+            inner: wit::open_read(&self.scope, key, decoding)?,
+            buffer: Vec::new(),
+            position: 0,
+            ended: false,
+        })
     }
 
     /// Lists the objects whose keys start with `prefix`.

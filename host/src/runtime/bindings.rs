@@ -6,6 +6,9 @@ wasmtime::component::bindgen!({
     path: "../wit",
     imports: { default: async },
     exports: { default: async },
+    with: {
+        "taskhost:plugin/storage.object-reader": crate::capabilities::storage::ObjectReader,
+    },
 });
 
 pub(crate) use self::taskhost::plugin::types;

@@ -375,7 +375,16 @@ impl Runtime {
         };
         let call = async {
             let instance = plugin.pre.instantiate_async(&mut store).await?;
-            instance.call_run(&mut store, &task).await
+            let ran = instance.call_run(&mut store, &task).await;
+            // Background writes finish inside the task's time, whatever `run` returned: a retry
+            // must not race a write of this attempt.
+            let unflushed = store.data_mut().storage.finish_writes().await;
+            ran.map(|result| match (result, unflushed) {
+                (Ok(_), Some(error)) => Err(wit::Failure::Internal(format!(
+                    "a background write (put-background) failed and was not flushed: {error}"
+                ))),
+                (result, _) => result,
+            })
         };
         let hard_deadline = tokio::time::Instant::from_std(deadline + HOST_CALL_GRACE);
         let outcome = tokio::time::timeout_at(hard_deadline, call).await;

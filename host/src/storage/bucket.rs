@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
@@ -71,14 +72,18 @@ impl Bucket {
         })
     }
 
-    /// Reads a whole object of at most `max_bytes`.
-    pub async fn get(&self, key: &ObjectKey, max_bytes: u64) -> Result<Bytes, StorageError> {
+    /// Starts reading an object: its metadata now, its bytes as they come.
+    async fn fetch(&self, key: &ObjectKey) -> Result<object_store::GetResult, StorageError> {
         let path = self.path(key)?;
-        let result = self
-            .store
+        self.store
             .get(&path)
             .await
-            .map_err(|e| map_store_error(key.as_str(), e))?;
+            .map_err(|e| map_store_error(key.as_str(), e))
+    }
+
+    /// Reads a whole object of at most `max_bytes`.
+    pub async fn get(&self, key: &ObjectKey, max_bytes: u64) -> Result<Bytes, StorageError> {
+        let result = self.fetch(key).await?;
         if result.meta.size > max_bytes {
             return Err(StorageError::TooLarge(format!(
                 "{key} has {} bytes, more than the {max_bytes} one read may return; read it in ranges",
@@ -89,6 +94,20 @@ impl Bucket {
             .bytes()
             .await
             .map_err(|e| map_store_error(key.as_str(), e))
+    }
+
+    /// Streams a whole object, of any size: a missing object fails here, a backend failure
+    /// later, as an item of the stream.
+    pub async fn stream(
+        &self,
+        key: &ObjectKey,
+    ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
+        let result = self.fetch(key).await?;
+        let name = key.to_string();
+        Ok(result
+            .into_stream()
+            .map_err(move |e| map_store_error(&name, e))
+            .boxed())
     }
 
     /// Reads up to `length` bytes from `offset`; past the end, the bytes that exist.

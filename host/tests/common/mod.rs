@@ -54,3 +54,15 @@ pub fn taskhost(data_dir: &Path) -> Command {
         .env("TASKHOST_PLUGINS", test_plugin_dir());
     command
 }
+
+/// A runtime of two slots with the default limits and the shared compile cache.
+pub fn runtime() -> std::sync::Arc<taskhost::runtime::Runtime> {
+    std::sync::Arc::new(
+        taskhost::runtime::Runtime::new(taskhost::runtime::RuntimeSettings {
+            cache_dir: Some(shared_cache()),
+            slots: 2,
+            limits: taskhost::runtime::LimitPolicy::default(),
+        })
+        .expect("the runtime starts"),
+    )
+}

@@ -2,14 +2,20 @@
 
 use std::time::Duration;
 
-use crate::capabilities::storage::{MAX_LIST_ENTRIES, StorageCtx};
-use crate::runtime::bindings::taskhost::plugin::storage::{self as wit, Host, ObjectMeta, Scope};
+use wasmtime::component::Resource;
+
+use crate::capabilities::storage::reader::{Decoding, ReadFailure};
+use crate::capabilities::storage::{MAX_LIST_ENTRIES, MAX_OPEN_READERS, ObjectReader, StorageCtx};
+use crate::runtime::bindings::taskhost::plugin::storage::{
+    self as wit, Host, HostObjectReader, ObjectMeta, Scope,
+};
 use crate::storage::{ObjectInfo, ObjectKey, PresignMethod, StorageError};
 
 type WitResult<T> = Result<T, wit::StorageError>;
 
 impl Host for StorageCtx {
     async fn get(&mut self, scope: Scope, key: String) -> WitResult<Vec<u8>> {
+        self.writes.settle().await;
         let op = async {
             let bucket = self.resolve(&scope, false)?;
             let bytes = bucket
@@ -27,6 +33,7 @@ impl Host for StorageCtx {
         offset: u64,
         length: u64,
     ) -> WitResult<Vec<u8>> {
+        self.writes.settle().await;
         let op = async {
             let bucket = self.resolve(&scope, false)?;
             let length = length.min(self.max_read_bytes);
@@ -39,6 +46,7 @@ impl Host for StorageCtx {
     }
 
     async fn head(&mut self, scope: Scope, key: String) -> WitResult<ObjectMeta> {
+        self.writes.settle().await;
         let op = async {
             let bucket = self.resolve(&scope, false)?;
             Ok(meta(bucket.head(&ObjectKey::parse(&key)?).await?))
@@ -47,6 +55,7 @@ impl Host for StorageCtx {
     }
 
     async fn put(&mut self, scope: Scope, key: String, data: Vec<u8>) -> WitResult<()> {
+        self.writes.settle().await;
         let op = async {
             let bucket = self.resolve(&scope, true)?;
             bucket.put(&ObjectKey::parse(&key)?, data.into()).await
@@ -55,6 +64,7 @@ impl Host for StorageCtx {
     }
 
     async fn list(&mut self, scope: Scope, prefix: String) -> WitResult<Vec<ObjectMeta>> {
+        self.writes.settle().await;
         let op = async {
             let bucket = self.resolve(&scope, false)?;
             let prefix = ObjectKey::parse_prefix(&prefix)?;
@@ -65,11 +75,44 @@ impl Host for StorageCtx {
     }
 
     async fn delete(&mut self, scope: Scope, key: String) -> WitResult<()> {
+        self.writes.settle().await;
         let op = async {
             let bucket = self.resolve(&scope, true)?;
             bucket.delete(&ObjectKey::parse(&key)?).await
         };
         to_wit(&self.plugin, op.await)
+    }
+
+    async fn open_read(
+        &mut self,
+        scope: Scope,
+        key: String,
+        decoding: wit::Decoding,
+    ) -> WitResult<Resource<ObjectReader>> {
+        self.writes.settle().await;
+        let decoding = match decoding {
+            wit::Decoding::AsStored => Decoding::AsStored,
+            wit::Decoding::Gunzip => Decoding::Gunzip,
+        };
+        let result = self.open(&scope, &key, decoding).await;
+        to_wit(&self.plugin, result)
+    }
+
+    async fn put_background(&mut self, scope: Scope, key: String, data: Vec<u8>) -> WitResult<()> {
+        let checked = self
+            .resolve(&scope, true)
+            .and_then(|bucket| Ok((bucket, ObjectKey::parse(&key)?)));
+        let (bucket, key) = to_wit(&self.plugin, checked)?;
+        self.writes.start(bucket, key, data.into()).await;
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> WitResult<()> {
+        self.writes.settle().await;
+        match self.writes.take_failure() {
+            Some(error) => to_wit(&self.plugin, Err(error)),
+            None => Ok(()),
+        }
     }
 
     async fn presign_get(
@@ -78,6 +121,7 @@ impl Host for StorageCtx {
         key: String,
         expires_secs: u32,
     ) -> WitResult<String> {
+        self.writes.settle().await;
         let result = self
             .presign(PresignMethod::Get, &scope, &key, expires_secs)
             .await;
@@ -90,6 +134,7 @@ impl Host for StorageCtx {
         key: String,
         expires_secs: u32,
     ) -> WitResult<String> {
+        self.writes.settle().await;
         let result = self
             .presign(PresignMethod::Put, &scope, &key, expires_secs)
             .await;
@@ -97,7 +142,50 @@ impl Host for StorageCtx {
     }
 }
 
+impl HostObjectReader for StorageCtx {
+    async fn read(
+        &mut self,
+        reader: Resource<ObjectReader>,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, wit::ReadError> {
+        let reader = self.readers.get_mut(&reader).ok_or_else(|| {
+            wit::ReadError::Storage(wit::StorageError::Unavailable(
+                "this reader was dropped".into(),
+            ))
+        })?;
+        match reader.read(max_bytes).await {
+            Ok(bytes) => Ok(bytes.to_vec()),
+            Err(ReadFailure::Corrupt(message)) => Err(wit::ReadError::Corrupt(message)),
+            Err(ReadFailure::Storage(error)) => {
+                Err(wit::ReadError::Storage(wit_error(&self.plugin, error)))
+            }
+        }
+    }
+
+    async fn drop(&mut self, reader: Resource<ObjectReader>) -> wasmtime::Result<()> {
+        self.readers.remove(&reader);
+        Ok(())
+    }
+}
+
 impl StorageCtx {
+    async fn open(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        decoding: Decoding,
+    ) -> Result<Resource<ObjectReader>, StorageError> {
+        let bucket = self.resolve(scope, false)?;
+        if self.readers.len() >= MAX_OPEN_READERS {
+            return Err(StorageError::Denied(format!(
+                "a task may hold at most {MAX_OPEN_READERS} open readers; drop one first"
+            )));
+        }
+        let stored = bucket.stream(&ObjectKey::parse(key)?).await?;
+        let reader = ObjectReader::start(stored, decoding);
+        Ok(self.readers.insert(reader))
+    }
+
     async fn presign(
         &self,
         method: PresignMethod,
@@ -130,7 +218,11 @@ fn meta(info: ObjectInfo) -> ObjectMeta {
 }
 
 fn to_wit<T>(plugin: &str, result: Result<T, StorageError>) -> WitResult<T> {
-    result.map_err(|error| match error {
+    result.map_err(|error| wit_error(plugin, error))
+}
+
+fn wit_error(plugin: &str, error: StorageError) -> wit::StorageError {
+    match error {
         StorageError::NotFound(m) => wit::StorageError::NotFound(m),
         StorageError::Denied(m) => wit::StorageError::Denied(m),
         StorageError::InvalidKey(e) => wit::StorageError::InvalidKey(e.to_string()),
@@ -139,5 +231,5 @@ fn to_wit<T>(plugin: &str, result: Result<T, StorageError>) -> WitResult<T> {
             tracing::warn!(plugin, %detail, "storage backend failed");
             wit::StorageError::Unavailable("the storage backend failed; see the host log".into())
         }
-    })
+    }
 }

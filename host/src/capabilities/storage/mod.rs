@@ -12,8 +12,10 @@
 //! the task's memory limit (`too-large`: read in ranges), a listing at 10,000 entries. Backend
 //! failure details go to the host log, not to the plugin (they can name host paths).
 
+mod background;
 mod config;
 mod host;
+mod reader;
 
 use std::sync::Arc;
 
@@ -23,18 +25,28 @@ use crate::runtime::bindings::taskhost::plugin::storage as wit;
 use crate::storage::{Bucket, EXPERIMENTS_BUCKET, StorageBackend, StorageBackendExt, StorageError};
 
 pub use config::{Access, Grant};
+pub use reader::ObjectReader;
+
+use reader::OpenReaders;
+
+use background::BackgroundWrites;
 
 /// Most entries one `list` call returns.
 pub(crate) const MAX_LIST_ENTRIES: usize = 10_000;
 
-/// What one task may reach in storage.
-#[derive(Debug, Clone)]
+/// Most `object-reader`s one task may hold open.
+pub(crate) const MAX_OPEN_READERS: usize = 16;
+
+/// What one task may reach in storage, and its open readers and background writes.
+#[derive(Debug)]
 pub(crate) struct StorageCtx {
     backend: Arc<dyn StorageBackend>,
     plugin: Arc<str>,
     experiment_id: Option<String>,
     grants: Arc<[Grant]>,
     max_read_bytes: u64,
+    readers: OpenReaders,
+    writes: BackgroundWrites,
 }
 
 impl StorageCtx {
@@ -53,7 +65,16 @@ impl StorageCtx {
             experiment_id,
             grants,
             max_read_bytes,
+            readers: OpenReaders::default(),
+            writes: BackgroundWrites::new(max_read_bytes),
         }
+    }
+
+    /// Waits for the task's background writes; the first failure nobody flushed (the runtime
+    /// fails a task that leaves one).
+    pub(crate) async fn finish_writes(&mut self) -> Option<StorageError> {
+        self.writes.settle().await;
+        self.writes.take_failure()
     }
 
     /// Resolves a scope to the bucket (or experiment folder) it names, checking the grant.

@@ -23,13 +23,23 @@ def main() -> None:
     assert sp.issparse(a.X) and a.X.format == "csc", type(a.X)
     assert a.X.dtype == np.float32, a.X.dtype
     counts = a.layers["counts"]
-    assert sp.issparse(counts) and counts.format == "csc", type(counts)
+    assert sp.issparse(counts) and counts.format == "csr", type(counts)
     assert counts.shape == (n_obs, n_vars) and counts.dtype == np.float32
     assert counts.nnz == a.X.nnz
     # Counts are whole numbers; X is their log-normalisation (non-negative, same pattern).
     assert np.all(counts.data == np.round(counts.data))
     assert np.all(a.X.data >= 0)
-    assert np.array_equal(counts.indices, a.X.indices)
+    by_gene = counts.tocsc()
+    by_gene.sort_indices()
+    assert np.array_equal(by_gene.indptr, a.X.indptr)
+    assert np.array_equal(by_gene.indices, a.X.indices)
+    # X is log1p(counts scaled to 1e4 per cell).
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    scale = np.divide(1e4, totals, out=np.zeros_like(totals), where=totals > 0)
+    expected = sp.diags(scale) @ counts.astype(np.float64)
+    expected = expected.tocsc()
+    expected.sort_indices()
+    assert np.allclose(a.X.data, np.log1p(expected.data), rtol=1e-5, atol=1e-6)
 
     assert list(a.var.columns) == [
         "gene_ids", "gene_names", "means", "dispersions", "dispersions_norm", "highly_variable",

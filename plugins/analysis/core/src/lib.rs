@@ -38,6 +38,6 @@ pub mod zarr;
 mod testutil;
 
 pub use prepare::{
-    PrepareError, PrepareOptions, PreparedExperiment, Stage, prepare, prepare_matrix,
-    prepare_matrix_observed,
+    Normalised, PrepareError, PrepareOptions, PreparedExperiment, Stage, normalise, prepare,
+    prepare_matrix, prepare_matrix_observed,
 };

@@ -101,6 +101,14 @@ pub fn query_error(error: QueryError) -> Error {
 
 /// Maps a `PrepareExperiment` failure onto the SDK's failures (see the module table).
 pub fn prepare_error(error: PrepareError) -> Error {
+    // A streamed matrix's reader carries the storage failure: a backend failure mid-read is
+    // the storage's (retried), not a malformed file.
+    if let PrepareError::Read(ReadError::Gzip { source, .. }) = &error
+        && let Some(storage) =
+            StorageError::from_io(source).filter(|e| !matches!(e, StorageError::Corrupt(_)))
+    {
+        return storage.clone().into();
+    }
     match &error {
         PrepareError::Read(ReadError::Missing(_)) => Error::not_found(error.to_string()),
         PrepareError::Read(_)

@@ -110,24 +110,59 @@ pub fn prepare_matrix_observed(
     mut on_stage: impl FnMut(Stage),
 ) -> Result<PreparedExperiment, PrepareError> {
     on_stage(Stage::Normalise);
+    normalise(tenx, options).analyse(options, on_stage)
+}
+
+/// The experiment after `normalize_total` + `log1p`, before HVG and PCA: the matrices are final
+/// here, so a plugin can store them while the rest runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalised {
+    /// The experiment as read.
+    pub tenx: TenxMatrix,
+    /// Log-normalised values, in the order of `tenx.counts.data`.
+    pub log_norm: Vec<f32>,
+}
+
+/// `normalize_total(target_sum)` + `log1p`: the first step of the pipeline.
+pub fn normalise(tenx: TenxMatrix, options: &PrepareOptions) -> Normalised {
     let log_norm = normalize_log1p(&tenx.counts, options.target_sum);
-    on_stage(Stage::HighlyVariableGenes);
-    let hvg =
-        hvg::highly_variable_genes(&tenx.counts, &log_norm, options.n_top_genes, options.n_bins)?;
-    on_stage(Stage::Pca);
-    let pca = pca::pca(
-        &tenx.counts,
-        &log_norm,
-        &hvg.highly_variable,
-        options.n_comps,
-    )?;
-    Ok(PreparedExperiment {
-        counts: tenx.counts,
-        log_norm,
-        gene_ids: tenx.gene_ids,
-        gene_names: tenx.gene_names,
-        barcodes: tenx.barcodes,
-        hvg,
-        pca,
-    })
+    Normalised { tenx, log_norm }
+}
+
+impl Normalised {
+    /// The rest of the pipeline: highly variable genes, then PCA, calling `on_stage` as each
+    /// starts.
+    ///
+    /// # Errors
+    /// [`PrepareError`] from the step that failed.
+    pub fn analyse(
+        self,
+        options: &PrepareOptions,
+        mut on_stage: impl FnMut(Stage),
+    ) -> Result<PreparedExperiment, PrepareError> {
+        let Self { tenx, log_norm } = self;
+        on_stage(Stage::HighlyVariableGenes);
+        let hvg = hvg::highly_variable_genes(
+            &tenx.counts,
+            &log_norm,
+            options.n_top_genes,
+            options.n_bins,
+        )?;
+        on_stage(Stage::Pca);
+        let pca = pca::pca(
+            &tenx.counts,
+            &log_norm,
+            &hvg.highly_variable,
+            options.n_comps,
+        )?;
+        Ok(PreparedExperiment {
+            counts: tenx.counts,
+            log_norm,
+            gene_ids: tenx.gene_ids,
+            gene_names: tenx.gene_names,
+            barcodes: tenx.barcodes,
+            hvg,
+            pca,
+        })
+    }
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use taskhost_analysis::plugin::{CELLSETS_KEY, STORE_DIR, prepare_error, store_key};
-use taskhost_analysis::tenx::{InputFile, read_10x};
-use taskhost_analysis::{PrepareOptions, Stage, anndata, prepare_matrix_observed};
+use taskhost_analysis::tenx::{InputFile, read_10x_streamed};
+use taskhost_analysis::{PrepareOptions, Stage, anndata, normalise};
 use taskhost_sdk::{
     Error, Output, Plugin, PluginInfo, Task, export_plugin, log, progress, storage,
 };
@@ -72,55 +72,83 @@ impl Plugin for PrepareExperiment {
         let files = SourceFiles::find(&input.source_bucket, &prefix)?;
 
         progress::report(0.02, "reading the 10x files");
-        let matrix = files.read(&files.names.matrix)?;
         let features = files.read(&files.names.features)?;
         let barcodes = files.read(&files.names.barcodes)?;
+        // The matrix streams in, gunzipped by the host on another thread while it is parsed.
+        let matrix = files.open_gunzipped(&files.names.matrix)?;
         timer.lap("read");
 
         progress::report(0.1, "parsing the matrix");
-        let tenx = read_10x(
-            input_file(&files.names.matrix, &matrix),
+        let tenx = read_10x_streamed(
+            &files.names.matrix,
+            matrix,
+            usize::try_from(files.matrix_size).unwrap_or(usize::MAX),
             input_file(&files.names.features, &features),
             input_file(&files.names.barcodes, &barcodes),
         )
         .map_err(|e| prepare_error(e.into()))?;
-        drop((matrix, features, barcodes));
+        drop((features, barcodes));
+        timer.lap("parse");
 
-        let exp = prepare_matrix_observed(tenx, &options, |stage| {
-            let (fraction, message, finished) = match stage {
-                Stage::Normalise => (0.35, "normalising", "parse"),
-                Stage::HighlyVariableGenes => (0.4, "finding highly variable genes", "normalise"),
-                Stage::Pca => (0.45, "computing the PCA", "hvg"),
-            };
-            timer.lap(finished);
-            progress::report(fraction, message);
-        })
-        .map_err(prepare_error)?;
+        progress::report(0.35, "normalising");
+        let normalised = normalise(tenx, &options);
+        timer.lap("normalise");
+
+        // The matrices are final now: encode them and let the host write them (the bulk of
+        // the store) in the background while HVG and PCA run. One matrix at a time: the
+        // second's encoding reuses the memory the first's was handed over from.
+        progress::report(0.4, "encoding the matrices");
+        let counts = &normalised.tenx.counts;
+        let x = anndata::encode_x(counts, &normalised.log_norm)
+            .map_err(|e| Error::invalid_input(format!("{}: {e}", files.location)))?;
+        let mut written = Written::default();
+        write_store(x, &mut written, true)?;
+        write_store(anndata::encode_counts(counts), &mut written, true)?;
+        timer.lap("encode-matrices");
+
+        let exp = normalised
+            .analyse(&options, |stage| match stage {
+                Stage::Pca => {
+                    timer.lap("hvg");
+                    progress::report(0.5, "computing the PCA");
+                }
+                Stage::Normalise | Stage::HighlyVariableGenes => {
+                    progress::report(0.45, "finding highly variable genes");
+                }
+            })
+            .map_err(prepare_error)?;
         timer.lap("pca");
 
-        progress::report(0.8, "encoding the AnnData store");
-        let mut summary = Summary {
-            cells: exp.counts.n_rows,
-            genes: exp.counts.n_cols,
-            highly_variable_genes: exp.hvg.highly_variable.iter().filter(|&&h| h).count(),
-            components: exp.pca.n_comps,
-            store: STORE_DIR,
-            keys_written: 0,
-            bytes_written: 0,
-            cell_sets: files.cellsets.is_some(),
-        };
-        let store = anndata::encode(&exp)
-            .map_err(|e| Error::invalid_input(format!("{}: {e}", files.location)))?;
+        progress::report(0.85, "encoding the annotations");
+        let summary_base = (
+            exp.counts.n_rows,
+            exp.counts.n_cols,
+            exp.hvg.highly_variable.iter().filter(|&&h| h).count(),
+            exp.pca.n_comps,
+        );
+        let annotations = anndata::encode_annotations(&exp);
         drop(exp);
         timer.lap("encode");
 
-        write_store(store, &mut summary)?;
+        write_store(annotations, &mut written, false)?;
         // Cell sets of an earlier preparation must not outlive it.
         match &files.cellsets {
             Some(key) => storage::experiment().put(CELLSETS_KEY, &files.read(key)?)?,
             None => storage::experiment().delete(CELLSETS_KEY)?,
         }
+        storage::flush()?;
         timer.lap("write");
+        let (cells, genes, highly_variable_genes, components) = summary_base;
+        let summary = Summary {
+            cells,
+            genes,
+            highly_variable_genes,
+            components,
+            store: STORE_DIR,
+            keys_written: written.keys,
+            bytes_written: written.bytes,
+            cell_sets: files.cellsets.is_some(),
+        };
         progress::report(1.0, "experiment prepared");
         timer.log();
         Ok(vec![Output::json(&summary)?])
@@ -131,17 +159,29 @@ fn input_file<'a>(key: &'a str, bytes: &'a [u8]) -> InputFile<'a> {
     InputFile { name: key, bytes }
 }
 
-/// Puts every key of the store, freeing each value once written, with progress from 0.85.
-fn write_store(store: Vec<(String, Vec<u8>)>, summary: &mut Summary) -> Result<(), Error> {
+/// What has been written so far.
+#[derive(Debug, Default)]
+struct Written {
+    keys: usize,
+    bytes: usize,
+}
+
+/// Puts every key of `store` (in the background when `background`), freeing each value once
+/// handed over.
+fn write_store(
+    store: Vec<(String, Vec<u8>)>,
+    written: &mut Written,
+    background: bool,
+) -> Result<(), Error> {
     let experiment = storage::experiment();
-    let total: usize = store.iter().map(|(_, v)| v.len()).sum::<usize>().max(1);
     for (key, bytes) in store {
-        experiment.put(&store_key(&key), &bytes)?;
-        summary.keys_written += 1;
-        summary.bytes_written += bytes.len();
-        #[allow(clippy::cast_precision_loss)]
-        let done = summary.bytes_written as f32 / total as f32;
-        progress::report(0.85 + 0.15 * done, "writing the AnnData store");
+        if background {
+            experiment.put_background(&store_key(&key), &bytes)?;
+        } else {
+            experiment.put(&store_key(&key), &bytes)?;
+        }
+        written.keys += 1;
+        written.bytes += bytes.len();
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! (direct children only), fetch them.
 
 use taskhost_analysis::tenx::{self, TenxFileNames};
-use taskhost_sdk::{Error, Storage, StorageError, storage};
+use taskhost_sdk::{Decoding, Error, ObjectReader, Storage, StorageError, storage};
 
 /// The source folder's files, as stored.
 pub struct SourceFiles {
@@ -12,6 +12,8 @@ pub struct SourceFiles {
     pub names: TenxFileNames,
     /// The key of a `cellsets.json` beside them, if there is one.
     pub cellsets: Option<String>,
+    /// The stored size of the matrix file, from the listing.
+    pub matrix_size: u64,
     bucket_name: String,
     bucket: Storage,
 }
@@ -47,26 +49,32 @@ impl SourceFiles {
     pub fn find(bucket_name: &str, prefix: &str) -> Result<Self, Error> {
         let bucket = storage::bucket(bucket_name);
         let location = format!("{bucket_name}/{prefix}");
-        let keys: Vec<String> = bucket
+        let children: Vec<(String, u64)> = bucket
             .list(prefix)
             .map_err(|e| source_error(bucket_name, e))?
             .into_iter()
-            .map(|m| m.key)
-            .filter(|k| {
+            .map(|m| (m.key, m.size))
+            .filter(|(k, _)| {
                 k.strip_prefix(prefix)
                     .is_some_and(|rest| !rest.contains('/'))
             })
             .collect();
+        let keys: Vec<&str> = children.iter().map(|(k, _)| k.as_str()).collect();
         let names =
             tenx::find_files(&keys).map_err(|e| Error::not_found(format!("{location}: {e}")))?;
         let cellsets = keys
             .iter()
             .find(|k| k.rsplit('/').next() == Some("cellsets.json"))
-            .cloned();
+            .map(|k| (*k).to_owned());
+        let matrix_size = children
+            .iter()
+            .find(|(k, _)| *k == names.matrix)
+            .map_or(0, |(_, size)| *size);
         Ok(Self {
             location,
             names,
             cellsets,
+            matrix_size,
             bucket_name: bucket_name.to_owned(),
             bucket,
         })
@@ -79,6 +87,16 @@ impl SourceFiles {
     pub fn read(&self, key: &str) -> Result<Vec<u8>, Error> {
         self.bucket
             .get(key)
+            .map_err(|e| source_error(&self.bucket_name, e))
+    }
+
+    /// Opens one object of the folder for a streamed read, gunzipped by the host.
+    ///
+    /// # Errors
+    /// The storage failure, mapped as in [`SourceFiles::find`].
+    pub fn open_gunzipped(&self, key: &str) -> Result<ObjectReader, Error> {
+        self.bucket
+            .open_read(key, Decoding::Gunzip)
             .map_err(|e| source_error(&self.bucket_name, e))
     }
 }

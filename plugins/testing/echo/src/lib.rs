@@ -2,12 +2,21 @@
 //! body it first waits that long (queue and lease tests use it as a slow task); with `repeat`
 //! it returns the body's `payload` string repeated that many times (large-result tests); with
 //! `presignKey` it returns `{"put": url, "get": url}`, presigned URLs for that key of the
-//! task's experiment (presigned-URL tests).
+//! task's experiment (presigned-URL tests); with `readStream` it reads an object of the
+//! experiment through `open-read` and returns `{"length", "fnv1a", "head"}` of what it read
+//! (the FNV-1a 64 hash as a hex string, the first 32 bytes as text); with `openReaders` it
+//! opens that many readers of one key and returns how many it got before a refusal; with
+//! `writeBehind` it puts `text` at `key` with `put-background`, then, as asked, flushes and
+//! reads the object back (streamed-storage tests).
 
+use std::io::Read;
 use std::time::Duration;
 
 use serde::Deserialize;
-use taskhost_sdk::{Error, Output, Plugin, PluginInfo, Task, export_plugin, progress, storage};
+use taskhost_sdk::{
+    Decoding, Error, Output, Plugin, PluginInfo, StorageError, Task, export_plugin, progress,
+    storage,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,6 +29,38 @@ struct EchoInput {
     payload: String,
     #[serde(default)]
     presign_key: Option<String>,
+    #[serde(default)]
+    read_stream: Option<ReadStream>,
+    #[serde(default)]
+    open_readers: Option<OpenReaders>,
+    #[serde(default)]
+    write_behind: Option<WriteBehind>,
+}
+
+#[derive(Deserialize)]
+struct ReadStream {
+    key: String,
+    gunzip: bool,
+    /// Bytes asked per `read` call (0: the reader's own size).
+    #[serde(default)]
+    chunk: usize,
+}
+
+#[derive(Deserialize)]
+struct OpenReaders {
+    key: String,
+    count: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WriteBehind {
+    key: String,
+    text: String,
+    #[serde(default)]
+    flush: bool,
+    #[serde(default)]
+    read_back: bool,
 }
 
 struct Echo;
@@ -46,6 +87,42 @@ impl Plugin for Echo {
             });
             return Ok(vec![Output::json(&urls)?]);
         }
+        if let Some(read) = input.read_stream {
+            return Ok(vec![Output::json(&read_stream(&read)?)?]);
+        }
+        if let Some(open) = input.open_readers {
+            let experiment = storage::experiment();
+            let mut readers = Vec::new();
+            let mut refusal = None;
+            for _ in 0..open.count {
+                match experiment.open_read(&open.key, Decoding::AsStored) {
+                    Ok(reader) => readers.push(reader),
+                    Err(e) => {
+                        refusal = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            let opened = readers.len();
+            drop(readers);
+            // Once dropped, a reader can be opened again.
+            let again = experiment.open_read(&open.key, Decoding::AsStored).is_ok();
+            let answer = serde_json::json!({"opened": opened, "refusal": refusal, "again": again});
+            return Ok(vec![Output::json(&answer)?]);
+        }
+        if let Some(write) = input.write_behind {
+            let experiment = storage::experiment();
+            experiment.put_background(&write.key, write.text.as_bytes())?;
+            if write.flush {
+                storage::flush()?;
+            }
+            let read = if write.read_back {
+                Some(String::from_utf8_lossy(&experiment.get(&write.key)?).into_owned())
+            } else {
+                None
+            };
+            return Ok(vec![Output::json(&serde_json::json!({"read": read}))?]);
+        }
         if let Some(times) = input.repeat {
             let text = input.payload.repeat(times);
             return Ok(vec![Output::json(&text)?]);
@@ -55,6 +132,59 @@ impl Plugin for Echo {
             task.body.clone().into_bytes(),
         )])
     }
+}
+
+/// Reads an object of the experiment through `open-read`.
+fn read_stream(read: &ReadStream) -> Result<serde_json::Value, Error> {
+    let decoding = if read.gunzip {
+        Decoding::Gunzip
+    } else {
+        Decoding::AsStored
+    };
+    let mut reader = storage::experiment().open_read(&read.key, decoding)?;
+    let (mut length, mut hash, mut head) = (0usize, 0xcbf2_9ce4_8422_2325_u64, Vec::new());
+    let mut consume = |bytes: &[u8]| {
+        length += bytes.len();
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        head.extend(bytes.iter().take(32 - head.len().min(32)));
+    };
+    if read.chunk == 0 {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| match StorageError::from_io(&e) {
+                    Some(storage) => Error::from(storage.clone()),
+                    None => Error::internal(e.to_string()),
+                })?;
+            if n == 0 {
+                break;
+            }
+            consume(&buf[..n]);
+        }
+    } else {
+        loop {
+            let bytes = reader.read_chunk(read.chunk)?;
+            if bytes.is_empty() {
+                break;
+            }
+            if bytes.len() > read.chunk {
+                return Err(Error::internal(format!(
+                    "asked for {} bytes, got {}",
+                    read.chunk,
+                    bytes.len()
+                )));
+            }
+            consume(&bytes);
+        }
+    }
+    Ok(serde_json::json!({
+        "length": length,
+        "fnv1a": format!("{hash:016x}"),
+        "head": String::from_utf8_lossy(&head),
+    }))
 }
 
 export_plugin!(Echo);

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use taskhost_sdk::{Error, Output, Plugin, PluginInfo, Task, export_plugin, storage};
+use taskhost_sdk::{Decoding, Error, Output, Plugin, PluginInfo, Task, export_plugin, storage};
 use wasi::sockets::network::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
 
 #[derive(Deserialize)]
@@ -81,6 +81,22 @@ impl Plugin for Escape {
         attempts.insert(
             "write_outside",
             exp.put(&format!("../{other}/y"), b"x").is_ok(),
+        );
+        attempts.insert(
+            "stream_outside",
+            exp.open_read(&format!("../{other}/x"), Decoding::AsStored)
+                .is_ok()
+                || storage::bucket("experiments")
+                    .open_read(&format!("{other}/x"), Decoding::Gunzip)
+                    .is_ok(),
+        );
+        attempts.insert(
+            "background_write_outside",
+            exp.put_background(&format!("../{other}/y"), b"x").is_ok()
+                || storage::bucket("granted").put_background("y", b"x").is_ok()
+                || storage::bucket("experiments")
+                    .put_background(&format!("{other}/y"), b"x")
+                    .is_ok(),
         );
         attempts.insert("wasi_read_file", std::fs::read("/etc/passwd").is_ok());
         attempts.insert(

@@ -7,7 +7,7 @@
 //! | key | content |
 //! |---|---|
 //! | `X` | `csc_matrix`, cells x genes, log-normalised `f32`; `data` `<f4`, `indices` `<i4`, `indptr` `<i8` |
-//! | `layers/counts` | `csc_matrix` of the raw counts (`f32`, as scanpy reads them), same pattern as `X` |
+//! | `layers/counts` | `csr_matrix` of the raw counts (`f32`, as scanpy reads them): no query reads it by gene, so it is stored as parsed, not transposed |
 //! | `obs` | dataframe, index `_index` = barcodes, columns `cell_ids` (`<i8`, 0-based), `barcodes` |
 //! | `var` | dataframe, index `_index` = gene ids, columns `gene_ids`, `gene_names`, `means` (`<f8`), `dispersions` (`<f8`), `dispersions_norm` (`<f4`), `highly_variable` (`|b1`) |
 //! | `obsm/X_pca` | `n_cells x n_comps` `<f4` |
@@ -28,8 +28,8 @@ pub use read::{
 use serde_json::{Value, json};
 
 use crate::prepare::PreparedExperiment;
-use crate::sparse::{TooLarge, csc_transpose};
-use crate::zarr::{ArrayRef, Dtype, StoreWriter};
+use crate::sparse::{Csr, TooLarge, csc_transpose};
+use crate::zarr::{ArrayRef, Dtype, StoreWriter, le_bytes};
 
 /// The var columns, in `column-order`.
 pub const VAR_COLUMNS: [&str; 6] = [
@@ -66,44 +66,78 @@ fn dataframe_attrs(columns: &[&str]) -> Option<Value> {
 }
 
 /// Encodes `exp` as the `(key, bytes)` pairs of an AnnData Zarr store (keys relative to the
-/// store's root).
+/// store's root): [`encode_x`], [`encode_counts`] and [`encode_annotations`]; the first two need
+/// only the counts and their log-normalisation, so they can be stored before HVG and PCA run.
 ///
 /// # Errors
 /// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
 pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
-    let (n_obs, n_vars) = (exp.counts.n_rows, exp.counts.n_cols);
+    let mut store = encode_x(&exp.counts, &exp.log_norm)?;
+    store.extend(encode_counts(&exp.counts));
+    store.extend(encode_annotations(exp));
+    Ok(store)
+}
+
+/// The root group and `X`, by gene (the queries read one gene's column). A caller that stores
+/// these before calling [`encode_counts`] holds one of the two matrices' encodings at a time.
+///
+/// # Errors
+/// [`TooLarge`] when the matrix has more than `u32::MAX` stored values.
+pub fn encode_x(counts: &Csr, log_norm: &[f32]) -> Result<Vec<(String, Vec<u8>)>, TooLarge> {
     let mut w = StoreWriter::new();
     w.group("", Some(enc("anndata", "0.1.0")));
-
-    let csc = csc_transpose(&exp.counts, [&exp.log_norm, &exp.counts.data])?;
+    let csc = csc_transpose(counts, [log_norm])?;
     let nnz = csc.indices.len();
-    #[allow(clippy::cast_possible_wrap)]
-    let indptr: Vec<i64> = csc.indptr.iter().map(|&p| p as i64).collect();
+    sparse_group(&mut w, "X", "csc_matrix", counts);
+    let [x_data] = csc.values;
+    w.array_encoded("X/data", Dtype::F32, nnz, x_data.into_flattened(), None);
     // Rows fit i32 in any matrix a Wasm memory holds: the u32 bytes are the i32 bytes.
-    let indices = csc.indices.into_flattened();
-    let sparse = |w: &mut StoreWriter, path: &str, data: Vec<u8>, indices: Vec<u8>| {
-        w.group(
-            path,
-            Some(json!({
-                "encoding-type": "csc_matrix",
-                "encoding-version": "0.1.0",
-                "shape": [n_obs, n_vars],
-            })),
-        );
-        w.array_encoded(&format!("{path}/data"), Dtype::F32, nnz, data, None);
-        w.array_encoded(&format!("{path}/indices"), Dtype::I32, nnz, indices, None);
-        w.array(&format!("{path}/indptr"), ArrayRef::I64(&indptr), None);
-    };
-    let [x_data, counts_data] = csc.values;
-    sparse(&mut w, "X", x_data.into_flattened(), indices.clone());
-    w.group("layers", Some(enc("dict", "0.1.0")));
-    sparse(
-        &mut w,
-        "layers/counts",
-        counts_data.into_flattened(),
-        indices,
-    );
+    let x_indices = csc.indices.into_flattened();
+    w.array_encoded("X/indices", Dtype::I32, nnz, x_indices, None);
+    w.array("X/indptr", ArrayRef::I64(&offsets(&csc.indptr)), None);
+    Ok(w.finish())
+}
 
+/// `layers/counts`, by cell as parsed: no query reads the counts by gene, so they are not
+/// transposed.
+pub fn encode_counts(counts: &Csr) -> Vec<(String, Vec<u8>)> {
+    let mut w = StoreWriter::new();
+    w.group("layers", Some(enc("dict", "0.1.0")));
+    sparse_group(&mut w, "layers/counts", "csr_matrix", counts);
+    w.array("layers/counts/data", ArrayRef::F32(&counts.data), None);
+    let indices = le_bytes(&counts.indices, u32::to_le_bytes);
+    let nnz = counts.indices.len();
+    w.array_encoded("layers/counts/indices", Dtype::I32, nnz, indices, None);
+    w.array(
+        "layers/counts/indptr",
+        ArrayRef::I64(&offsets(&counts.indptr)),
+        None,
+    );
+    w.finish()
+}
+
+/// The group of a sparse matrix of `counts`'s shape, stored as `kind`.
+fn sparse_group(w: &mut StoreWriter, path: &str, kind: &str, counts: &Csr) {
+    w.group(
+        path,
+        Some(json!({
+            "encoding-type": kind,
+            "encoding-version": "0.1.0",
+            "shape": [counts.n_rows, counts.n_cols],
+        })),
+    );
+}
+
+fn offsets(indptr: &[usize]) -> Vec<i64> {
+    #[allow(clippy::cast_possible_wrap)]
+    indptr.iter().map(|&p| p as i64).collect()
+}
+
+/// Everything but the matrices: `obs`, `var` (with the HVG columns), `obsm/X_pca`, `uns/pca`
+/// and the empty `varm`, `obsp`, `varp`.
+pub fn encode_annotations(exp: &PreparedExperiment) -> Vec<(String, Vec<u8>)> {
+    let n_obs = exp.counts.n_rows;
+    let mut w = StoreWriter::new();
     w.group("obs", dataframe_attrs(&OBS_COLUMNS));
     w.array("obs/_index", ArrayRef::Str(&exp.barcodes), string_attrs());
     #[allow(clippy::cast_possible_wrap)]
@@ -159,7 +193,7 @@ pub fn encode(exp: &PreparedExperiment) -> Result<Vec<(String, Vec<u8>)>, TooLar
     for empty in ["varm", "obsp", "varp"] {
         w.group(empty, Some(enc("dict", "0.1.0")));
     }
-    Ok(w.finish())
+    w.finish()
 }
 
 #[cfg(test)]

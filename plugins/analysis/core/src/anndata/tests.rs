@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::testutil::experiment;
-use crate::zarr::{MemoryStore, StoreSource, read_attrs};
+use crate::zarr::{ArrayData, MemoryStore, StoreSource, read_array, read_attrs};
 
 #[test]
 fn round_trip_through_the_readers() {
@@ -48,10 +48,24 @@ fn round_trip_through_the_readers() {
         read_attrs(src, "X").unwrap()["encoding-type"],
         serde_json::json!("csc_matrix")
     );
-    assert_eq!(
-        read_attrs(src, "layers/counts").unwrap()["shape"],
-        serde_json::json!([30, 12])
-    );
+    let counts = read_attrs(src, "layers/counts").unwrap();
+    assert_eq!(counts["shape"], serde_json::json!([30, 12]));
+    assert_eq!(counts["encoding-type"], serde_json::json!("csr_matrix"));
+    let read = |src: &mut dyn StoreSource, path: &str| read_array(src, path).unwrap().1;
+    let ArrayData::F32(data) = read(src, "layers/counts/data") else {
+        panic!("counts data is f32")
+    };
+    assert_eq!(data, exp.counts.data);
+    let ArrayData::I32(indices) = read(src, "layers/counts/indices") else {
+        panic!("counts indices are i32")
+    };
+    let expected: Vec<i32> = exp.counts.indices.iter().map(|&c| c as i32).collect();
+    assert_eq!(indices, expected);
+    let ArrayData::I64(indptr) = read(src, "layers/counts/indptr") else {
+        panic!("counts indptr is i64")
+    };
+    let expected: Vec<i64> = exp.counts.indptr.iter().map(|&p| p as i64).collect();
+    assert_eq!(indptr, expected);
 }
 
 #[test]

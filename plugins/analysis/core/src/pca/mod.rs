@@ -116,10 +116,9 @@ pub(crate) fn finish(
             if !norm.is_finite() {
                 return Err(PcaError::NotFinite);
             }
-            let columns = selected.transpose();
-            let mut scratch = vec![0.0; selected.n];
+            let mut operator = selected.operator();
             lanczos::lanczos(p, k, norm, |x, y| {
-                selected.apply(&columns, x, y, &mut scratch);
+                selected.apply_with(&mut operator, x, y);
             })?
         }
     };

@@ -126,10 +126,30 @@ pub fn read_10x(
     features: InputFile<'_>,
     barcodes: InputFile<'_>,
 ) -> Result<TenxMatrix, ReadError> {
+    let decoded = gz::reader(matrix.bytes);
+    read_10x_streamed(matrix.name, decoded, matrix.bytes.len(), features, barcodes)
+}
+
+/// [`read_10x`] with the matrix read from `matrix`, a reader of its decompressed text (a
+/// plugin passes the host's decoding reader, so that gunzip runs natively beside the parser);
+/// `stored_size` is the size of the matrix file as stored. A read error of `matrix` comes back
+/// as [`ReadError::Gzip`] with the reader's error as its source.
+///
+/// # Errors
+/// As [`read_10x`].
+pub fn read_10x_streamed(
+    matrix_name: &str,
+    matrix: impl std::io::Read,
+    stored_size: usize,
+    features: InputFile<'_>,
+    barcodes: InputFile<'_>,
+) -> Result<TenxMatrix, ReadError> {
     let Features { ids, names } = parse_features(features)?;
     let barcode_list = parse_barcodes(barcodes)?;
-    let counts = mtx::parse_mtx_expecting(
+    let counts = mtx::parse_mtx_stream(
+        matrix_name,
         matrix,
+        stored_size,
         Some(mtx::Expected {
             genes: (ids.len(), features.name),
             cells: (barcode_list.len(), barcodes.name),

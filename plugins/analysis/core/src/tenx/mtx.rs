@@ -31,16 +31,31 @@ pub(super) fn parse_mtx_expecting(
     file: InputFile<'_>,
     expected: Option<Expected<'_>>,
 ) -> Result<Csr, ReadError> {
+    parse_mtx_stream(
+        file.name,
+        gz::reader(file.bytes),
+        file.bytes.len(),
+        expected,
+    )
+}
+
+/// [`parse_mtx`] over a reader of the decompressed text (a stream the host decodes, say);
+/// `stored_size` is the size of the file as stored, to size the first allocations.
+pub(super) fn parse_mtx_stream(
+    name: &str,
+    mut reader: impl Read,
+    stored_size: usize,
+    expected: Option<Expected<'_>>,
+) -> Result<Csr, ReadError> {
     let mut parser = Parser {
-        file: file.name,
+        file: name,
         line: 0,
         field: Field::Integer,
         state: State::Header,
         expected,
         builder: None,
-        size_hint: file.bytes.len(),
+        size_hint: stored_size,
     };
-    let mut reader = gz::reader(file.bytes);
     let mut buf = vec![0u8; BLOCK];
     let mut filled = 0;
     loop {
@@ -51,7 +66,7 @@ pub(super) fn parse_mtx_expecting(
         let n = reader
             .read(&mut buf[filled..])
             .map_err(|source| ReadError::Gzip {
-                file: file.name.to_owned(),
+                file: name.to_owned(),
                 source,
             })?;
         if n == 0 {

@@ -11,7 +11,7 @@ mod read;
 mod write;
 
 pub use read::{ArrayData, ArrayMeta, decode, parse_array_meta, read_array, read_attrs, read_meta};
-pub use write::{ArrayRef, StoreWriter};
+pub use write::{ArrayRef, StoreWriter, le_bytes};
 
 use std::collections::HashMap;
 

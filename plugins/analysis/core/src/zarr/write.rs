@@ -21,6 +21,17 @@ pub enum ArrayRef<'a> {
     Str(&'a [String]),
 }
 
+/// The values of `v` as little-endian bytes (`f` is the type's `to_le_bytes`): fixed-size
+/// chunks of a buffer of the final size, a plain copy loop on a little-endian target, where
+/// pushing each byte would check the capacity every time.
+pub fn le_bytes<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+    let mut out = vec![0u8; v.len() * N];
+    for (dst, &x) in out.chunks_exact_mut(N).zip(v) {
+        dst.copy_from_slice(&f(x));
+    }
+    out
+}
+
 impl ArrayRef<'_> {
     fn len(&self) -> usize {
         match self {
@@ -45,21 +56,12 @@ impl ArrayRef<'_> {
     }
 
     fn encode(&self) -> Vec<u8> {
-        fn le<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
-            // Fixed-size chunks of a buffer of the final size: a plain copy loop (on a
-            // little-endian target), where pushing each value checks the capacity every time.
-            let mut out = vec![0u8; v.len() * N];
-            for (dst, &x) in out.chunks_exact_mut(N).zip(v) {
-                dst.copy_from_slice(&f(x));
-            }
-            out
-        }
         match self {
             ArrayRef::Bool(v) => v.iter().map(|&b| u8::from(b)).collect(),
-            ArrayRef::I32(v) => le(v, i32::to_le_bytes),
-            ArrayRef::I64(v) => le(v, i64::to_le_bytes),
-            ArrayRef::F32(v) => le(v, f32::to_le_bytes),
-            ArrayRef::F64(v) => le(v, f64::to_le_bytes),
+            ArrayRef::I32(v) => le_bytes(v, i32::to_le_bytes),
+            ArrayRef::I64(v) => le_bytes(v, i64::to_le_bytes),
+            ArrayRef::F32(v) => le_bytes(v, f32::to_le_bytes),
+            ArrayRef::F64(v) => le_bytes(v, f64::to_le_bytes),
             ArrayRef::Str(v) => {
                 // numcodecs VLenUTF8: u32 count, then per item u32 length and the bytes.
                 let total: usize = v.iter().map(|s| s.len() + 4).sum();
