@@ -11,11 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use taskhost_analysis::hvg::highly_variable_genes;
-use taskhost_analysis::normalize::normalize_log1p;
-use taskhost_analysis::pca::pca;
 use taskhost_analysis::tenx::{InputFile, read_10x};
-use taskhost_analysis::{PrepareOptions, PreparedExperiment, anndata, synthetic};
+use taskhost_analysis::{PrepareOptions, Stage, anndata, normalise, synthetic};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -71,28 +68,15 @@ fn run(name: &str, dir: &Path, repeat: usize) {
         .expect("the data parses");
         drop(m);
         let t2 = Instant::now();
-        let log_norm = normalize_log1p(&tenx.counts, options.target_sum);
-        let hvg =
-            highly_variable_genes(&tenx.counts, &log_norm, options.n_top_genes, options.n_bins)
-                .expect("hvg");
-        let t3 = Instant::now();
-        let pca = pca(
-            &tenx.counts,
-            &log_norm,
-            &hvg.highly_variable,
-            options.n_comps,
-        )
-        .expect("pca");
+        let mut t3 = t2;
+        let exp = normalise(tenx, &options)
+            .analyse(&options, |stage| {
+                if stage == Stage::Pca {
+                    t3 = Instant::now();
+                }
+            })
+            .expect("the pipeline runs");
         let t4 = Instant::now();
-        let exp = PreparedExperiment {
-            counts: tenx.counts,
-            log_norm,
-            gene_ids: tenx.gene_ids,
-            gene_names: tenx.gene_names,
-            barcodes: tenx.barcodes,
-            hvg,
-            pca,
-        };
         let store = anndata::encode(&exp).expect("the store encodes");
         let bytes: usize = store.iter().map(|(_, v)| v.len()).sum();
         let t5 = Instant::now();

@@ -120,12 +120,16 @@ impl Plugin for PrepareExperiment {
         timer.lap("pca");
 
         progress::report(0.85, "encoding the annotations");
-        let summary_base = (
-            exp.counts.n_rows,
-            exp.counts.n_cols,
-            exp.hvg.highly_variable.iter().filter(|&&h| h).count(),
-            exp.pca.n_comps,
-        );
+        let mut summary = Summary {
+            cells: exp.counts.n_rows,
+            genes: exp.counts.n_cols,
+            highly_variable_genes: exp.hvg.highly_variable.iter().filter(|&&h| h).count(),
+            components: exp.pca.n_comps,
+            store: STORE_DIR,
+            keys_written: 0,
+            bytes_written: 0,
+            cell_sets: files.cellsets.is_some(),
+        };
         let annotations = anndata::encode_annotations(&exp);
         drop(exp);
         timer.lap("encode");
@@ -138,17 +142,7 @@ impl Plugin for PrepareExperiment {
         }
         storage::flush()?;
         timer.lap("write");
-        let (cells, genes, highly_variable_genes, components) = summary_base;
-        let summary = Summary {
-            cells,
-            genes,
-            highly_variable_genes,
-            components,
-            store: STORE_DIR,
-            keys_written: written.keys,
-            bytes_written: written.bytes,
-            cell_sets: files.cellsets.is_some(),
-        };
+        (summary.keys_written, summary.bytes_written) = (written.keys, written.bytes);
         progress::report(1.0, "experiment prepared");
         timer.log();
         Ok(vec![Output::json(&summary)?])
