@@ -154,44 +154,68 @@ fn reorthogonalise(basis: &[Vec<f64>], w: &mut [f64]) {
     }
 }
 
-/// `[q[0]·w, q[1]·w, q[2]·w, q[3]·w]`, two partial sums each (SIMD128 lanes in Wasm).
+/// `[q[0]·w, q[1]·w, q[2]·w, q[3]·w]`, two partial sums each (SIMD128 lanes in Wasm), eight
+/// entries per loop iteration: inside the host the loop-carried sums go through the stack at
+/// every iteration (see `selected::sparse_dot_by`), so each iteration adds a small tree of
+/// four products to each sum.
 #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 fn dot4(q: &[Vec<f64>], w: &[f64]) -> [f64; 4] {
     let n = w.len();
     let (a, b, c, d) = (&q[0][..n], &q[1][..n], &q[2][..n], &q[3][..n]);
     let mut acc = [[0.0f64; 2]; 4];
     let lanes = w
-        .chunks_exact(2)
-        .zip(a.chunks_exact(2))
-        .zip(b.chunks_exact(2))
-        .zip(c.chunks_exact(2))
-        .zip(d.chunks_exact(2));
+        .chunks_exact(8)
+        .zip(a.chunks_exact(8))
+        .zip(b.chunks_exact(8))
+        .zip(c.chunks_exact(8))
+        .zip(d.chunks_exact(8));
     for ((((x, a), b), c), d) in lanes {
-        for l in 0..2 {
-            acc[0][l] += a[l] * x[l];
-            acc[1][l] += b[l] * x[l];
-            acc[2][l] += c[l] * x[l];
-            acc[3][l] += d[l] * x[l];
+        for (sums, v) in acc.iter_mut().zip([a, b, c, d]) {
+            sums[0] += tree4(v, x, 0);
+            sums[1] += tree4(v, x, 1);
         }
     }
     let mut out = acc.map(|s| s[0] + s[1]);
-    if n % 2 == 1 {
-        let x = w[n - 1];
+    for i in n - n % 8..n {
+        let x = w[i];
         for (o, v) in out.iter_mut().zip([a, b, c, d]) {
-            *o += v[n - 1] * x;
+            *o += v[i] * x;
         }
     }
     out
 }
 
-/// `w -= Σ c[i] q[i]` over four basis vectors in one pass.
+/// `(v[l] x[l] + v[l+2] x[l+2]) + (v[l+4] x[l+4] + v[l+6] x[l+6])`: one lane of a [`dot4`]
+/// iteration.
+#[inline(always)]
+fn tree4(v: &[f64], x: &[f64], l: usize) -> f64 {
+    (v[l] * x[l] + v[l + 2] * x[l + 2]) + (v[l + 4] * x[l + 4] + v[l + 6] * x[l + 6])
+}
+
+/// `w -= Σ c[i] q[i]` over four basis vectors in one pass, eight entries per loop iteration:
+/// inside the host the four coefficients are reloaded from the stack at every iteration (see
+/// [`dot4`]).
 #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 fn sub4(q: &[Vec<f64>], c: &[f64], w: &mut [f64]) {
     let n = w.len();
     let (a, b, cc, d) = (&q[0][..n], &q[1][..n], &q[2][..n], &q[3][..n]);
     let (c0, c1, c2, c3) = (c[0], c[1], c[2], c[3]);
-    for (i, x) in w.iter_mut().enumerate() {
-        *x -= (c0 * a[i] + c1 * b[i]) + (c2 * cc[i] + c3 * d[i]);
+    let one = |x: &mut f64, a: f64, b: f64, cc: f64, d: f64| {
+        *x -= (c0 * a + c1 * b) + (c2 * cc + c3 * d);
+    };
+    let blocks = w
+        .chunks_exact_mut(8)
+        .zip(a.chunks_exact(8))
+        .zip(b.chunks_exact(8))
+        .zip(cc.chunks_exact(8))
+        .zip(d.chunks_exact(8));
+    for ((((x, a), b), cc), d) in blocks {
+        for i in 0..8 {
+            one(&mut x[i], a[i], b[i], cc[i], d[i]);
+        }
+    }
+    for i in n - n % 8..n {
+        one(&mut w[i], a[i], b[i], cc[i], d[i]);
     }
 }
 
@@ -224,25 +248,28 @@ fn matvec(a: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
         let xi = [x[i], x[i + 1], x[i + 2], x[i + 3]];
         let (xs, ys) = (&x[lo..], &mut y[lo..]);
         let mut acc = [[0.0f64; 2]; 4];
+        // Four columns per loop iteration (see [`dot4`]).
         let lanes = xs
-            .chunks_exact(2)
-            .zip(ys.chunks_exact_mut(2))
-            .zip(rows[0].chunks_exact(2))
-            .zip(rows[1].chunks_exact(2))
-            .zip(rows[2].chunks_exact(2))
-            .zip(rows[3].chunks_exact(2));
+            .chunks_exact(4)
+            .zip(ys.chunks_exact_mut(4))
+            .zip(rows[0].chunks_exact(4))
+            .zip(rows[1].chunks_exact(4))
+            .zip(rows[2].chunks_exact(4))
+            .zip(rows[3].chunks_exact(4));
         for (((((xv, yv), r0), r1), r2), r3) in lanes {
             for l in 0..2 {
-                acc[0][l] += r0[l] * xv[l];
-                acc[1][l] += r1[l] * xv[l];
-                acc[2][l] += r2[l] * xv[l];
-                acc[3][l] += r3[l] * xv[l];
-                yv[l] += (r0[l] * xi[0] + r1[l] * xi[1]) + (r2[l] * xi[2] + r3[l] * xi[3]);
+                let h = l + 2;
+                acc[0][l] += r0[l] * xv[l] + r0[h] * xv[h];
+                acc[1][l] += r1[l] * xv[l] + r1[h] * xv[h];
+                acc[2][l] += r2[l] * xv[l] + r2[h] * xv[h];
+                acc[3][l] += r3[l] * xv[l] + r3[h] * xv[h];
+                for m in [l, h] {
+                    yv[m] += (r0[m] * xi[0] + r1[m] * xi[1]) + (r2[m] * xi[2] + r3[m] * xi[3]);
+                }
             }
         }
         let mut sums = acc.map(|s| s[0] + s[1]);
-        if (n - lo) % 2 == 1 {
-            let j = n - 1;
+        for j in n - (n - lo) % 4..n {
             for (sum, row) in sums.iter_mut().zip(&rows) {
                 *sum += row[j - lo] * x[j];
             }
@@ -267,15 +294,17 @@ fn matvec(a: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
     }
 }
 
-/// A dot product with four accumulators (vectorises without fast-math; with SIMD128 in Wasm).
+/// A dot product with four accumulators (vectorises without fast-math; with SIMD128 in Wasm),
+/// sixteen entries per loop iteration (see [`dot4`]).
 #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for i in 0..4 {
-            acc[i] += x[i] * y[i];
+            acc[i] +=
+                (x[i] * y[i] + x[i + 4] * y[i + 4]) + (x[i + 8] * y[i + 8] + x[i + 12] * y[i + 12]);
         }
     }
     let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();

@@ -164,10 +164,20 @@ fn project(selected: &Selected, vectors: &[Vec<f64>]) -> Vec<f32> {
     for r in 0..selected.n {
         acc.iter_mut().for_each(|a| *a = 0.0);
         let (cols, values) = selected.row(r);
-        for (&h, &v) in cols.iter().zip(values) {
-            let l = &loadings[h as usize * k..(h as usize + 1) * k];
+        // Two entries per pass over `acc`: half its loads and stores.
+        let (pairs, pair_values) = (cols.chunks_exact(2), values.chunks_exact(2));
+        let (last, last_value) = (pairs.remainder(), pair_values.remainder());
+        let line = |h: u32| &loadings[h as usize * k..(h as usize + 1) * k];
+        for (h, v) in pairs.zip(pair_values) {
+            let (l0, l1) = (line(h[0]), line(h[1]));
+            let (v0, v1) = (f64::from(v[0]), f64::from(v[1]));
+            for ((a, &w0), &w1) in acc.iter_mut().zip(l0).zip(l1) {
+                *a += v0 * w0 + v1 * w1;
+            }
+        }
+        if let (Some(&h), Some(&v)) = (last.first(), last_value.first()) {
             let v = f64::from(v);
-            acc.iter_mut().zip(l).for_each(|(a, &w)| *a += v * w);
+            acc.iter_mut().zip(line(h)).for_each(|(a, &w)| *a += v * w);
         }
         #[allow(clippy::cast_possible_truncation)]
         out.extend(acc.iter().zip(&offset).map(|(a, o)| (a - o) as f32));

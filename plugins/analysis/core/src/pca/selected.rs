@@ -173,19 +173,21 @@ impl Selected {
             let (cols, values) = self.row(r);
             *zr = sparse_dot(cols, values, x) - shift;
         }
-        self.finish_apply(z, y, |c, z| {
+        let y = &mut y[..self.p];
+        for (c, yc) in y.iter_mut().enumerate() {
             let range = t.indptr[c]..t.indptr[c + 1];
-            sparse_dot(&t.rows[range.clone()], &t.values[range], z)
-        });
+            *yc = sparse_dot(&t.rows[range.clone()], &t.values[range], z);
+        }
+        self.finish_apply(z, y);
     }
 
-    /// `y = (Xᵀ z - μ Σz) / (n - 1)`, the column dots given by `column_dot(c, z)`.
-    fn finish_apply(&self, z: &[f64], y: &mut [f64], column_dot: impl Fn(usize, &[f64]) -> f64) {
+    /// `y = (y - μ Σz) / (n - 1)`, `y` holding the column dots `Xᵀ z`.
+    fn finish_apply(&self, z: &[f64], y: &mut [f64]) {
         let total: f64 = z.iter().sum();
         #[allow(clippy::cast_precision_loss)]
         let scale = 1.0 / (self.n as f64 - 1.0);
-        for (c, (yc, m)) in y[..self.p].iter_mut().zip(&self.mean).enumerate() {
-            *yc = (column_dot(c, z) - m * total) * scale;
+        for (yc, m) in y.iter_mut().zip(&self.mean) {
+            *yc = (*yc - m * total) * scale;
         }
     }
 
@@ -217,15 +219,12 @@ impl Selected {
                     z: zs,
                 } = &mut **narrow;
                 xs[..self.p].copy_from_slice(x);
-                for (r, zr) in zs[..self.n].iter_mut().enumerate() {
-                    let range = self.indptr[r]..self.indptr[r + 1];
-                    *zr = sparse_dot16(&cols[range.clone()], &self.values[range], xs) - shift;
-                }
-                let zs: &[f64; NARROW] = zs;
-                self.finish_apply(&zs[..self.n], y, |c, _| {
-                    let range = t_indptr[c]..t_indptr[c + 1];
-                    sparse_dot16(&t_rows[range.clone()], &t_values[range], zs)
-                });
+                let z = &mut zs[..self.n];
+                dots16(&self.indptr, cols, &self.values, xs, z);
+                z.iter_mut().for_each(|zr| *zr -= shift);
+                let y = &mut y[..self.p];
+                dots16(t_indptr, t_rows, t_values, zs, y);
+                self.finish_apply(&zs[..self.n], y);
             }
         }
     }
@@ -295,49 +294,60 @@ pub(crate) struct Columns {
     values: Vec<f32>,
 }
 
-/// [`sparse_dot`] with 16-bit indices into exactly [`NARROW`] values (no bounds checks).
-fn sparse_dot16(idx: &[u16], values: &[f32], x: &[f64; NARROW]) -> f64 {
-    let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    let (cc, vc) = (idx.chunks_exact(4), values.chunks_exact(4));
-    let tail: f64 = cc
-        .remainder()
-        .iter()
-        .zip(vc.remainder())
-        .map(|(&c, &v)| f64::from(v) * x[usize::from(c)])
-        .sum();
-    for (c, v) in cc.zip(vc) {
-        a0 += f64::from(v[0]) * x[usize::from(c[0])];
-        a1 += f64::from(v[1]) * x[usize::from(c[1])];
-        a2 += f64::from(v[2]) * x[usize::from(c[2])];
-        a3 += f64::from(v[3]) * x[usize::from(c[3])];
+/// `out[r] = sparse_dot16(row r, x)` for the rows of (`indptr`, `idx`, `values`): one of the
+/// two halves of a Lanczos product, out of line so that its few live values stay in registers
+/// (inlined into the large Lanczos loop, Cranelift kept even the memory base on the stack).
+#[inline(never)]
+fn dots16(indptr: &[usize], idx: &[u16], values: &[f32], x: &[f64; NARROW], out: &mut [f64]) {
+    for (r, o) in out.iter_mut().enumerate() {
+        let range = indptr[r]..indptr[r + 1];
+        *o = sparse_dot16(&idx[range.clone()], &values[range], x);
     }
-    (a0 + a1) + (a2 + a3) + tail
 }
 
-/// `Σ values[i] x[idx[i]]` with four independent sums: one running sum would wait on the
-/// previous addition at every entry (this loop bounds the PCA's speed). The sums are four
-/// scalar locals: inside the host (wasm32 + SIMD128) that measured ~15 % faster for the whole
-/// PCA than an array of four, and the same natively.
+/// [`sparse_dot`] with 16-bit indices into exactly [`NARROW`] values (no bounds checks).
+fn sparse_dot16(idx: &[u16], values: &[f32], x: &[f64; NARROW]) -> f64 {
+    sparse_dot_by(idx, values, |c| x[usize::from(c)])
+}
+
+/// `Σ values[i] x[idx[i]]`.
 fn sparse_dot(idx: &[u32], values: &[f32], x: &[f64]) -> f64 {
+    sparse_dot_by(idx, values, |c| x[c as usize])
+}
+
+/// Entries per iteration of [`sparse_dot_by`]'s main loop.
+const UNROLL: usize = 16;
+
+/// `Σ values[i] x(idx[i])` in four independent sums (one running sum would wait on the
+/// previous addition at every entry), [`UNROLL`] entries per loop iteration, each sum taking a
+/// small tree of four products per iteration. Inside the host the loop-carried sums go through
+/// the stack at every iteration (Wasmtime's epoch check on each loop back-edge may call out,
+/// and no float register survives a call; wasmtime#7244), so the fewer trips the better. Both
+/// index widths share this body, so they add in the same order and give the same bits.
+#[inline(always)]
+fn sparse_dot_by<I: Copy>(idx: &[I], values: &[f32], x: impl Fn(I) -> f64) -> f64 {
     let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    let (cc, vc) = (idx.chunks_exact(4), values.chunks_exact(4));
-    let tail: f64 = cc
+    let (cc, vc) = (idx.chunks_exact(UNROLL), values.chunks_exact(UNROLL));
+    let (rest_c, rest_v) = (cc.remainder(), vc.remainder());
+    for (c, v) in cc.zip(vc) {
+        let p = |i: usize| f64::from(v[i]) * x(c[i]);
+        a0 += (p(0) + p(4)) + (p(8) + p(12));
+        a1 += (p(1) + p(5)) + (p(9) + p(13));
+        a2 += (p(2) + p(6)) + (p(10) + p(14));
+        a3 += (p(3) + p(7)) + (p(11) + p(15));
+    }
+    let (cq, vq) = (rest_c.chunks_exact(4), rest_v.chunks_exact(4));
+    let tail: f64 = cq
         .remainder()
         .iter()
-        .zip(vc.remainder())
-        .map(|(&c, &v)| f64::from(v) * x[c as usize])
+        .zip(vq.remainder())
+        .map(|(&c, &v)| f64::from(v) * x(c))
         .sum();
-    for (c, v) in cc.zip(vc) {
-        let (x0, x1, x2, x3) = (
-            x[c[0] as usize],
-            x[c[1] as usize],
-            x[c[2] as usize],
-            x[c[3] as usize],
-        );
-        a0 += f64::from(v[0]) * x0;
-        a1 += f64::from(v[1]) * x1;
-        a2 += f64::from(v[2]) * x2;
-        a3 += f64::from(v[3]) * x3;
+    for (c, v) in cq.zip(vq) {
+        a0 += f64::from(v[0]) * x(c[0]);
+        a1 += f64::from(v[1]) * x(c[1]);
+        a2 += f64::from(v[2]) * x(c[2]);
+        a3 += f64::from(v[3]) * x(c[3]);
     }
     (a0 + a1) + (a2 + a3) + tail
 }

@@ -88,11 +88,7 @@ fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f
                     d[i + 1] = h + s * (c * g + s * d[i]);
                     let (lo, hi) = z.split_at_mut(i + 1);
                     let (zi, zi1) = (&mut lo[i], &mut hi[0]);
-                    for (a, b) in zi.iter_mut().zip(zi1.iter_mut()) {
-                        let hb = *b;
-                        *b = s * *a + c * hb;
-                        *a = c * *a - s * hb;
-                    }
+                    rotate(zi, zi1, c, s);
                 }
                 p = -s * s2 * c3 * el1 * e[l] / dl1;
                 e[l] = s * p;
@@ -110,6 +106,27 @@ fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f
     let values = order.iter().map(|&i| d[i]).collect();
     let vectors = order.iter().map(|&i| std::mem::take(&mut z[i])).collect();
     Some((values, vectors))
+}
+
+/// `(a, b) <- (c a - s b, s a + c b)`, four entries per loop iteration: inside the host `c`
+/// and `s` are reloaded from the stack at every iteration (see `lanczos::dot4`).
+fn rotate(a: &mut [f64], b: &mut [f64], c: f64, s: f64) {
+    let one = |a: &mut f64, b: &mut f64| {
+        let hb = *b;
+        *b = s * *a + c * hb;
+        *a = c * *a - s * hb;
+    };
+    let mut blocks_a = a.chunks_exact_mut(4);
+    let mut blocks_b = b.chunks_exact_mut(4);
+    for (a4, b4) in blocks_a.by_ref().zip(blocks_b.by_ref()) {
+        for j in 0..4 {
+            one(&mut a4[j], &mut b4[j]);
+        }
+    }
+    let (ra, rb) = (blocks_a.into_remainder(), blocks_b.into_remainder());
+    for (a, b) in ra.iter_mut().zip(rb) {
+        one(a, b);
+    }
 }
 
 #[cfg(test)]
