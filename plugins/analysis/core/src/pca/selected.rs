@@ -169,15 +169,10 @@ impl Selected {
         let x = &x[..self.p];
         let shift: f64 = self.mean.iter().zip(x).map(|(m, v)| m * v).sum();
         let z = &mut z[..self.n];
-        for (r, zr) in z.iter_mut().enumerate() {
-            let (cols, values) = self.row(r);
-            *zr = sparse_dot(cols, values, x) - shift;
-        }
+        row_dots(&self.indptr, &self.cols, &self.values, |c| x[c as usize], z);
+        z.iter_mut().for_each(|zr| *zr -= shift);
         let y = &mut y[..self.p];
-        for (c, yc) in y.iter_mut().enumerate() {
-            let range = t.indptr[c]..t.indptr[c + 1];
-            *yc = sparse_dot(&t.rows[range.clone()], &t.values[range], z);
-        }
+        row_dots(&t.indptr, &t.rows, &t.values, |r| z[r as usize], y);
         self.finish_apply(z, y);
     }
 
@@ -219,11 +214,14 @@ impl Selected {
                     z: zs,
                 } = &mut **narrow;
                 xs[..self.p].copy_from_slice(x);
+                // 16-bit indices into exactly NARROW values: no bounds checks.
+                let xs: &[f64; NARROW] = xs;
                 let z = &mut zs[..self.n];
-                dots16(&self.indptr, cols, &self.values, xs, z);
+                row_dots(&self.indptr, cols, &self.values, |c| xs[usize::from(c)], z);
                 z.iter_mut().for_each(|zr| *zr -= shift);
+                let zs: &[f64; NARROW] = zs;
                 let y = &mut y[..self.p];
-                dots16(t_indptr, t_rows, t_values, zs, y);
+                row_dots(t_indptr, t_rows, t_values, |r| zs[usize::from(r)], y);
                 self.finish_apply(&zs[..self.n], y);
             }
         }
@@ -294,25 +292,22 @@ pub(crate) struct Columns {
     values: Vec<f32>,
 }
 
-/// `out[r] = sparse_dot16(row r, x)` for the rows of (`indptr`, `idx`, `values`): one of the
-/// two halves of a Lanczos product, out of line so that its few live values stay in registers
-/// (inlined into the large Lanczos loop, Cranelift kept even the memory base on the stack).
+/// `out[r] = Σ values[i] x(idx[i])` over the entries `i` of row `r` of (`indptr`, `idx`,
+/// `values`): one of the two halves of a Lanczos product, out of line so that its few live
+/// values stay in registers (inlined into the large Lanczos loop, Cranelift kept even the
+/// memory base on the stack).
 #[inline(never)]
-fn dots16(indptr: &[usize], idx: &[u16], values: &[f32], x: &[f64; NARROW], out: &mut [f64]) {
+fn row_dots<I: Copy>(
+    indptr: &[usize],
+    idx: &[I],
+    values: &[f32],
+    x: impl Fn(I) -> f64,
+    out: &mut [f64],
+) {
     for (r, o) in out.iter_mut().enumerate() {
         let range = indptr[r]..indptr[r + 1];
-        *o = sparse_dot16(&idx[range.clone()], &values[range], x);
+        *o = sparse_dot_by(&idx[range.clone()], &values[range], &x);
     }
-}
-
-/// [`sparse_dot`] with 16-bit indices into exactly [`NARROW`] values (no bounds checks).
-fn sparse_dot16(idx: &[u16], values: &[f32], x: &[f64; NARROW]) -> f64 {
-    sparse_dot_by(idx, values, |c| x[usize::from(c)])
-}
-
-/// `Σ values[i] x[idx[i]]`.
-fn sparse_dot(idx: &[u32], values: &[f32], x: &[f64]) -> f64 {
-    sparse_dot_by(idx, values, |c| x[c as usize])
 }
 
 /// Entries per iteration of [`sparse_dot_by`]'s main loop.
