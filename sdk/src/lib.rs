@@ -5,6 +5,7 @@
 #[doc(hidden)]
 pub mod bindings;
 mod error;
+pub mod linalg;
 pub mod log;
 pub mod progress;
 pub mod storage;

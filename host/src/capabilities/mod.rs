@@ -5,6 +5,7 @@
 //!
 //! Adding an import = one new folder + one line in [`add_to_linker`].
 
+pub(crate) mod linalg;
 pub(crate) mod log;
 pub(crate) mod progress;
 pub mod storage;
@@ -22,6 +23,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<TaskState>) -> wasmtime::Result<
     storage::add_to_linker(linker, |state| &mut state.storage)?;
     progress::add_to_linker(linker, |state| &mut state.progress)?;
     log::add_to_linker(linker, |state| &mut state.log)?;
+    linalg::add_to_linker(linker, |state| &mut state.linalg)?;
     Ok(())
 }
 

@@ -4,10 +4,14 @@
 wasmtime::component::bindgen!({
     world: "task-plugin",
     path: "../wit",
-    imports: { default: async },
+    imports: {
+        "taskhost:plugin/linalg.[method]pca-job.wait": async | trappable,
+        default: async,
+    },
     exports: { default: async },
     with: {
         "taskhost:plugin/storage.object-reader": crate::capabilities::storage::ObjectReader,
+        "taskhost:plugin/linalg.pca-job": crate::capabilities::linalg::PcaJob,
     },
 });
 

@@ -154,7 +154,7 @@ pub struct TaskReport {
 /// The error the epoch callback raises when a task passes its deadline.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("deadline exceeded")]
-struct DeadlineExceeded;
+pub(crate) struct DeadlineExceeded;
 
 /// The engine, the linker with every import, the compile cache and the task slots.
 pub struct Runtime {
@@ -427,9 +427,14 @@ impl Runtime {
         storage: StorageCtx,
         progress: ProgressCtx,
     ) -> Store<TaskState> {
-        let state = TaskState::new(task_id, plugin, memory_limit, storage, progress);
+        let state = TaskState::new(task_id, plugin, memory_limit, deadline, storage, progress);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
+        // What one host call may copy out of the guest. Wasmtime's default (128 MiB) would trap
+        // a plugin handing over a large matrix or object; the guest cannot hold more than its
+        // memory limit, and each capability bounds what it keeps (the background writes and
+        // the linalg jobs count their bytes against the same limit).
+        store.set_hostcall_fuel(usize::try_from(memory_limit).unwrap_or(usize::MAX));
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             if Instant::now() >= deadline {
@@ -470,7 +475,8 @@ fn classify_trap(
     }
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => TaskFailure::Crashed(format!("trap: {trap}")),
-        None => TaskFailure::Crashed(error.to_string()),
+        // The whole chain: the outermost context of a host-call error is only the backtrace.
+        None => TaskFailure::Crashed(format!("{error:#}")),
     }
 }
 

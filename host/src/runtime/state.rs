@@ -2,10 +2,12 @@
 //! table, the memory limiter and each capability's context.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::capabilities::linalg::LinalgCtx;
 use crate::capabilities::log::LogCtx;
 use crate::capabilities::progress::ProgressCtx;
 use crate::capabilities::storage::StorageCtx;
@@ -20,6 +22,7 @@ pub struct TaskState {
     pub(crate) storage: StorageCtx,
     pub(crate) progress: ProgressCtx,
     pub(crate) log: LogCtx,
+    pub(crate) linalg: LinalgCtx,
     stdout: LogStream,
     stderr: LogStream,
 }
@@ -29,6 +32,7 @@ impl TaskState {
         task_id: Arc<str>,
         plugin: Arc<str>,
         memory_limit: u64,
+        deadline: Instant,
         storage: StorageCtx,
         progress: ProgressCtx,
     ) -> Self {
@@ -49,6 +53,7 @@ impl TaskState {
             storage,
             progress,
             log: LogCtx::new(task_id, plugin),
+            linalg: LinalgCtx::new(memory_limit, deadline),
             stdout,
             stderr,
         }

@@ -116,7 +116,9 @@ pub fn prepare_error(error: PrepareError) -> Error {
         | PrepareError::Pca(PcaError::InvalidInput(_) | PcaError::NotFinite) => {
             Error::invalid_input(error.to_string())
         }
-        PrepareError::Pca(PcaError::NoConvergence) => Error::internal(error.to_string()),
+        PrepareError::Pca(PcaError::NoConvergence | PcaError::Interrupted) => {
+            Error::internal(error.to_string())
+        }
     }
 }
 

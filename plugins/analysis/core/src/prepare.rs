@@ -130,8 +130,8 @@ pub fn normalise(tenx: TenxMatrix, options: &PrepareOptions) -> Normalised {
 }
 
 impl Normalised {
-    /// The rest of the pipeline: highly variable genes, then PCA, calling `on_stage` as each
-    /// starts.
+    /// The rest of the pipeline: highly variable genes, then PCA (natively), calling
+    /// `on_stage` as each starts.
     ///
     /// # Errors
     /// [`PrepareError`] from the step that failed.
@@ -140,22 +140,36 @@ impl Normalised {
         options: &PrepareOptions,
         mut on_stage: impl FnMut(Stage),
     ) -> Result<PreparedExperiment, PrepareError> {
-        let Self { tenx, log_norm } = self;
         on_stage(Stage::HighlyVariableGenes);
-        let hvg = hvg::highly_variable_genes(
-            &tenx.counts,
-            &log_norm,
-            options.n_top_genes,
-            options.n_bins,
-        )?;
+        let hvg = self.highly_variable_genes(options)?;
         on_stage(Stage::Pca);
         let pca = pca::pca(
-            &tenx.counts,
-            &log_norm,
+            &self.tenx.counts,
+            &self.log_norm,
             &hvg.highly_variable,
             options.n_comps,
         )?;
-        Ok(PreparedExperiment {
+        Ok(self.with(hvg, pca))
+    }
+
+    /// `highly_variable_genes(flavor="seurat")` on the log-normalised values.
+    ///
+    /// # Errors
+    /// [`PrepareError::Hvg`] for impossible parameters.
+    pub fn highly_variable_genes(&self, options: &PrepareOptions) -> Result<Hvg, PrepareError> {
+        Ok(hvg::highly_variable_genes(
+            &self.tenx.counts,
+            &self.log_norm,
+            options.n_top_genes,
+            options.n_bins,
+        )?)
+    }
+
+    /// The prepared experiment, from the results of the two analysis steps (a plugin runs the
+    /// PCA through the host and assembles the experiment here).
+    pub fn with(self, hvg: Hvg, pca: Pca) -> PreparedExperiment {
+        let Self { tenx, log_norm } = self;
+        PreparedExperiment {
             counts: tenx.counts,
             log_norm,
             gene_ids: tenx.gene_ids,
@@ -163,6 +177,6 @@ impl Normalised {
             barcodes: tenx.barcodes,
             hvg,
             pca,
-        })
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Plugin `prepare-experiment`, task `PrepareExperiment`: reads a 10x Genomics MatrixMarket
 //! folder from the granted bucket `sourceBucket` under `sourceMatrixPath`, runs scanpy's
-//! `normalize_total` + `log1p` + `highly_variable_genes(flavor="seurat")` + `pca` (the
-//! `taskhost-analysis` core), and stores the experiment as an AnnData Zarr store under
+//! `normalize_total` + `log1p` + `highly_variable_genes(flavor="seurat")` (the
+//! `taskhost-analysis` core) and `pca` (the host's `linalg` import, natively on its threads,
+//! while this instance encodes the matrices), and stores the experiment as an AnnData Zarr store under
 //! `adata.zarr/` of the task's experiment; a `cellsets.json` beside the matrix is copied to the
 //! experiment's `cellsets.json`. Returns a small JSON summary.
 //!
@@ -12,9 +13,11 @@ mod source;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use taskhost_analysis::pca::{self, Pca};
 use taskhost_analysis::plugin::{CELLSETS_KEY, STORE_DIR, prepare_error, store_key};
 use taskhost_analysis::tenx::{InputFile, read_10x_streamed};
-use taskhost_analysis::{PrepareOptions, Stage, anndata, normalise};
+use taskhost_analysis::{Normalised, PrepareOptions, anndata, normalise};
+use taskhost_sdk::linalg::{self, PcaJob, SparseMatrix};
 use taskhost_sdk::{
     Error, Output, Plugin, PluginInfo, Task, export_plugin, log, progress, storage,
 };
@@ -94,10 +97,19 @@ impl Plugin for PrepareExperiment {
         let normalised = normalise(tenx, &options);
         timer.lap("normalise");
 
-        // The matrices are final now: encode them and let the host write them (the bulk of
-        // the store) in the background while HVG and PCA run. One matrix at a time: the
-        // second's encoding reuses the memory the first's was handed over from.
-        progress::report(0.4, "encoding the matrices");
+        progress::report(0.4, "finding highly variable genes");
+        let hvg = normalised
+            .highly_variable_genes(&options)
+            .map_err(prepare_error)?;
+        timer.lap("hvg");
+
+        // The host computes the PCA on its own threads (the `linalg` import) while this
+        // instance encodes the matrices, which are final now, and hands them to the host to
+        // write in the background. One matrix at a time: the second's encoding reuses the
+        // memory the first's was handed over from.
+        progress::report(0.45, "computing the PCA; encoding the matrices");
+        let genes = pca::columns(&hvg.highly_variable);
+        let job = start_pca(&normalised, &genes, options.n_comps)?;
         let counts = &normalised.tenx.counts;
         let x = anndata::encode_x(counts, &normalised.log_norm)
             .map_err(|e| Error::invalid_input(format!("{}: {e}", files.location)))?;
@@ -106,18 +118,16 @@ impl Plugin for PrepareExperiment {
         write_store(anndata::encode_counts(counts), &mut written, true)?;
         timer.lap("encode-matrices");
 
-        let exp = normalised
-            .analyse(&options, |stage| match stage {
-                Stage::Pca => {
-                    timer.lap("hvg");
-                    progress::report(0.5, "computing the PCA");
-                }
-                Stage::Normalise | Stage::HighlyVariableGenes => {
-                    progress::report(0.45, "finding highly variable genes");
-                }
-            })
-            .map_err(prepare_error)?;
-        timer.lap("pca");
+        let found = job.wait()?;
+        let pca = Pca::new(
+            &genes,
+            found.variance,
+            found.total_variance,
+            found.components,
+            found.coordinates,
+        );
+        let exp = normalised.with(hvg, pca);
+        timer.lap("pca-wait");
 
         progress::report(0.85, "encoding the annotations");
         let mut summary = Summary {
@@ -147,6 +157,22 @@ impl Plugin for PrepareExperiment {
         timer.log();
         Ok(vec![Output::json(&summary)?])
     }
+}
+
+/// Starts the PCA of the log-normalised values on the genes `genes` in the host.
+fn start_pca(normalised: &Normalised, genes: &[u32], n_comps: usize) -> Result<PcaJob, Error> {
+    let counts = &normalised.tenx.counts;
+    let too_large = |what: &str| Error::invalid_input(format!("the matrix has too many {what}"));
+    let indptr: Vec<u64> = counts.indptr.iter().map(|&o| o as u64).collect();
+    let matrix = SparseMatrix {
+        rows: u32::try_from(counts.n_rows).map_err(|_| too_large("cells"))?,
+        columns: u32::try_from(counts.n_cols).map_err(|_| too_large("genes"))?,
+        indptr: &indptr,
+        indices: &counts.indices,
+        values: &normalised.log_norm,
+    };
+    let k = u32::try_from(n_comps).map_err(|_| Error::invalid_input("nComps is too large"))?;
+    Ok(linalg::start_pca(&matrix, Some(genes), k)?)
 }
 
 fn input_file<'a>(key: &'a str, bytes: &'a [u8]) -> InputFile<'a> {

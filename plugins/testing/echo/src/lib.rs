@@ -7,12 +7,15 @@
 //! (the FNV-1a 64 hash as a hex string, the first 32 bytes as text); with `openReaders` it
 //! opens that many readers of one key and returns how many it got before a refusal; with
 //! `writeBehind` it puts `text` at `key` with `put-background`, then, as asked, flushes and
-//! reads the object back (streamed-storage tests).
+//! reads the object back (streamed-storage tests); with `pca` it runs a PCA through the host's
+//! `linalg` import on the matrix it gives (or a seeded random one) and returns the result
+//! (linalg tests).
 
 use std::io::Read;
 use std::time::Duration;
 
 use serde::Deserialize;
+use taskhost_sdk::linalg::{self, PcaJob, SparseMatrix};
 use taskhost_sdk::{
     Decoding, Error, Output, Plugin, PluginInfo, StorageError, Task, export_plugin, progress,
     storage,
@@ -35,6 +38,42 @@ struct EchoInput {
     open_readers: Option<OpenReaders>,
     #[serde(default)]
     write_behind: Option<WriteBehind>,
+    #[serde(default)]
+    pca: Option<PcaCall>,
+}
+
+/// A PCA through the host: a matrix in CSR form or a random one, and what to do with the job.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PcaCall {
+    #[serde(default)]
+    rows: u32,
+    #[serde(default)]
+    columns: u32,
+    #[serde(default)]
+    indptr: Vec<u64>,
+    #[serde(default)]
+    indices: Vec<u32>,
+    #[serde(default)]
+    values: Vec<f32>,
+    /// Replaces this value with NaN (JSON has no NaN).
+    #[serde(default)]
+    nan_at: Option<usize>,
+    /// A seeded random matrix instead: `[rows, columns, stored per thousand]`.
+    #[serde(default)]
+    random: Option<[u32; 3]>,
+    #[serde(default)]
+    use_columns: Option<Vec<u32>>,
+    components: u32,
+    /// How many jobs to start (the last one is waited for); 0 starts one and drops it.
+    #[serde(default = "one")]
+    jobs: usize,
+    #[serde(default)]
+    wait_twice: bool,
+}
+
+fn one() -> usize {
+    1
 }
 
 #[derive(Deserialize)]
@@ -123,6 +162,9 @@ impl Plugin for Echo {
             };
             return Ok(vec![Output::json(&serde_json::json!({"read": read}))?]);
         }
+        if let Some(call) = input.pca {
+            return Ok(vec![Output::json(&pca(call)?)?]);
+        }
         if let Some(times) = input.repeat {
             let text = input.payload.repeat(times);
             return Ok(vec![Output::json(&text)?]);
@@ -132,6 +174,80 @@ impl Plugin for Echo {
             task.body.clone().into_bytes(),
         )])
     }
+}
+
+/// Runs `call` through the `linalg` import.
+fn pca(mut call: PcaCall) -> Result<serde_json::Value, Error> {
+    if let Some([rows, columns, per_mille]) = call.random {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (call.rows, call.columns) = (rows, columns);
+        call.indptr = vec![0];
+        for _ in 0..rows {
+            for c in 0..columns {
+                if next() % 1000 < u64::from(per_mille) {
+                    call.indices.push(c);
+                    call.values.push((next() % 16) as f32);
+                }
+            }
+            call.indptr.push(call.indices.len() as u64);
+        }
+    }
+    if let Some(i) = call.nan_at {
+        call.values[i] = f32::NAN;
+    }
+    let matrix = SparseMatrix {
+        rows: call.rows,
+        columns: call.columns,
+        indptr: &call.indptr,
+        indices: &call.indices,
+        values: &call.values,
+    };
+    let columns = call.use_columns.as_deref();
+    if call.wait_twice {
+        // The SDK's `wait` consumes the job; the raw binding lets a plugin call it again.
+        use taskhost_sdk::bindings::taskhost::plugin::linalg as raw;
+        let job = raw::start_pca(
+            matrix.rows,
+            matrix.columns,
+            matrix.indptr,
+            matrix.indices,
+            matrix.values,
+            columns,
+            call.components,
+        )
+        .map_err(|e| Error::from(linalg::LinalgError::from(e)))?;
+        let first = job.wait().is_ok();
+        let second = job
+            .wait()
+            .err()
+            .map(|e| linalg::LinalgError::from(e).to_string());
+        return Ok(serde_json::json!({"first": first, "second": second}));
+    }
+    let mut jobs = Vec::new();
+    for _ in 0..call.jobs.max(1) {
+        jobs.push(linalg::start_pca(&matrix, columns, call.components)?);
+    }
+    if call.jobs == 0 {
+        drop(jobs);
+        return Ok(serde_json::json!({"dropped": true}));
+    }
+    let last = jobs.pop().map(PcaJob::wait).transpose()?;
+    let Some(result) = last else {
+        return Err(Error::internal("no job started"));
+    };
+    Ok(serde_json::json!({
+        "variance": result.variance,
+        "totalVariance": result.total_variance,
+        "components": result.components,
+        "coordinates": result.coordinates,
+        "steps": result.steps,
+    }))
 }
 
 /// Reads an object of the experiment through `open-read`.

@@ -7,7 +7,8 @@
 //!
 //! - `pbmc3k`, `synthetic`: `PrepareExperiment` through `taskhost exec` (a fresh process per
 //!   run, compile cache warm: one untimed run first), median of `--repeat` runs (default 3),
-//!   with the process's peak RSS; then scanpy's read + normalize + HVG + PCA (arpack) on the
+//!   with the process's peak RSS; then in-process as a worker runs it (one dispatcher, a fresh
+//!   instance per task, one untimed run first); then scanpy's read + normalize + HVG + PCA (arpack) on the
 //!   same files (`reference/bench_scanpy.py`, the same number of runs after a warm-up).
 //! - `queries`: ListGenes, GeneExpression and GetEmbedding warm per-task latency on PBMC 3k,
 //!   in-process through the `taskhost` library (`assemble::dispatcher`, then
@@ -23,6 +24,7 @@ mod data;
 mod prepare;
 mod queries;
 mod scanpy;
+mod warm;
 
 use std::time::Duration;
 

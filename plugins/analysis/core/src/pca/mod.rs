@@ -1,20 +1,11 @@
-//! `sc.pp.pca(n_comps=K, svd_solver="arpack")` on the highly variable genes of a sparse matrix,
-//! zero-centred, as scanpy 1.11 runs it through scikit-learn's `PCA` (implicitly centred
-//! `svds`). Instead of ARPACK on the cells x genes operator, the genes x genes covariance is
-//! built from the sparse matrix in `f64` (`(XᵀX - n·μμᵀ) / (n - 1)`, never densifying the
-//! cells) and its top K eigenpairs are found by Lanczos with full reorthogonalisation
-//! ([`lanczos`]). This gives the same subspace; the signs follow scikit-learn ≥ 1.5's
-//! `svd_flip(u_based_decision=False)`: the largest-magnitude loading of each component is
-//! positive.
-
-mod lanczos;
-mod selected;
-mod tridiag;
-
-pub use lanczos::top_eigenpairs;
+//! `sc.pp.pca(n_comps=K, svd_solver="arpack")` on the highly variable genes, zero-centred, as
+//! scanpy 1.11 stores it. The computation is [`taskhost_linalg::pca()`]: called directly here
+//! (natively: the tests against scanpy, the benches), and run by the host for the
+//! `prepare-experiment` plugin through the SDK's `linalg` import, which calls the same code.
 
 use crate::sparse::Csr;
-use selected::Selected;
+
+pub use taskhost_linalg::PcaError;
 
 /// The result, as scanpy stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,157 +24,61 @@ pub struct Pca {
     pub variance_ratio: Vec<f64>,
 }
 
-/// Why the PCA cannot be computed.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum PcaError {
-    /// Bad parameters for the data's shape.
-    #[error("pca: {0}")]
-    InvalidInput(String),
-    /// The data holds NaN or infinite values.
-    #[error("pca: the matrix holds NaN or infinite values")]
-    NotFinite,
-    /// The eigen solver did not converge (a bug or pathological data).
-    #[error("pca: the eigen solver did not converge")]
-    NoConvergence,
+impl Pca {
+    /// The stored form of a PCA of the columns `genes` (ascending) with `variance.len()`
+    /// components, from the kernel's outputs.
+    pub fn new(
+        genes: &[u32],
+        variance: Vec<f64>,
+        total_variance: f64,
+        components: Vec<f64>,
+        coordinates: Vec<f32>,
+    ) -> Self {
+        Self {
+            n_comps: variance.len(),
+            genes: genes.iter().map(|&g| g as usize).collect(),
+            coordinates,
+            components,
+            variance_ratio: variance.iter().map(|v| v / total_variance).collect(),
+            variance,
+        }
+    }
+}
+
+/// The columns flagged in `mask`, ascending: what the PCA runs on.
+pub fn columns(mask: &[bool]) -> Vec<u32> {
+    // A mask has one flag per column, and column indices fit u32 (checked by the reader).
+    #[allow(clippy::cast_possible_truncation)]
+    mask.iter()
+        .enumerate()
+        .filter(|&(_, &m)| m)
+        .map(|(g, _)| g as u32)
+        .collect()
 }
 
 /// Computes `n_comps` principal components of the columns of the CSR matrix (`pattern`,
-/// `values`) selected by `mask`.
+/// `values`) selected by `mask`, natively.
 ///
 /// # Errors
 /// [`PcaError::InvalidInput`] when `n_comps` is 0 or not below both the number of cells and of
-/// selected genes (scikit-learn's `svds` requires `k < min(shape)`).
+/// selected genes (scikit-learn's `svds` requires `k < min(shape)`), or when `values` does not
+/// match the pattern; [`PcaError::NotFinite`] for NaN or infinite values.
 pub fn pca(pattern: &Csr, values: &[f32], mask: &[bool], n_comps: usize) -> Result<Pca, PcaError> {
-    let genes: Vec<usize> = (0..pattern.n_cols)
-        .filter(|&g| mask.get(g) == Some(&true))
-        .collect();
-    let (n, p, k) = (pattern.n_rows, genes.len(), n_comps);
-    if k == 0 || k >= n.min(p) {
-        return Err(PcaError::InvalidInput(format!(
-            "n_comps={k} must be between 1 and min(cells={n}, genes={p}) - 1"
-        )));
-    }
-    let mut position = vec![u32::MAX; pattern.n_cols];
-    for (i, &g) in genes.iter().enumerate() {
-        // p <= n_cols, which fits u32 (checked by the reader).
-        #[allow(clippy::cast_possible_truncation)]
-        let i = i as u32;
-        position[g] = i;
-    }
-    let selected = Selected::new(pattern, values, &position, p)?;
-    let method = if selected.prefer_implicit(expected_steps(k)) {
-        Method::Implicit
-    } else {
-        Method::Dense
-    };
-    finish(&selected, genes, k, method)
+    let rows = taskhost_linalg::SparseRows::new(
+        pattern.n_rows,
+        pattern.n_cols,
+        &pattern.indptr,
+        &pattern.indices,
+        values,
+    )
+    .map_err(|e| PcaError::InvalidInput(e.to_string()))?;
+    let genes = columns(mask);
+    let result = taskhost_linalg::pca(&rows, &genes, n_comps, &taskhost_linalg::Never)?;
+    Ok(Pca::new(
+        &genes,
+        result.variance,
+        result.total_variance,
+        result.components,
+        result.coordinates,
+    ))
 }
-
-/// How the covariance is applied in the Lanczos loop (see [`selected`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
-    /// Build the `p x p` covariance, then dense products.
-    Dense,
-    /// Two sparse products per step.
-    Implicit,
-}
-
-/// About how many Lanczos steps `k` components take (observed: ~4k).
-fn expected_steps(k: usize) -> usize {
-    4 * k + 10
-}
-
-/// The eigen decomposition, signs, projection and ratios.
-pub(crate) fn finish(
-    selected: &Selected,
-    genes: Vec<usize>,
-    k: usize,
-    method: Method,
-) -> Result<Pca, PcaError> {
-    let p = selected.p;
-    let total_var: f64 = selected.variance.iter().sum();
-    let (variance, mut vectors) = match method {
-        Method::Dense => top_eigenpairs(&selected.covariance(), p, k)?,
-        Method::Implicit => {
-            // Covariance entries are bounded by the largest variance (Cauchy-Schwarz): the
-            // same scale as the dense path's `max |c| sqrt(p)`.
-            let max_var = selected
-                .variance
-                .iter()
-                .fold(0.0, |m: f64, v| m.max(v.abs()));
-            #[allow(clippy::cast_precision_loss)]
-            let norm = max_var * (p as f64).sqrt();
-            if !norm.is_finite() {
-                return Err(PcaError::NotFinite);
-            }
-            let mut operator = selected.operator();
-            lanczos::lanczos(p, k, norm, |x, y| {
-                selected.apply_with(&mut operator, x, y);
-            })?
-        }
-    };
-    for v in &mut vectors {
-        let mut best = 0;
-        for (i, x) in v.iter().enumerate() {
-            if x.abs() > v[best].abs() {
-                best = i;
-            }
-        }
-        if v[best] < 0.0 {
-            v.iter_mut().for_each(|x| *x = -*x);
-        }
-    }
-    let coordinates = project(selected, &vectors);
-    Ok(Pca {
-        n_comps: k,
-        genes,
-        coordinates,
-        variance_ratio: variance.iter().map(|v| v / total_var).collect(),
-        variance,
-        components: vectors.concat(),
-    })
-}
-
-/// `(X - μ) V` for each cell, as `f32`.
-fn project(selected: &Selected, vectors: &[Vec<f64>]) -> Vec<f32> {
-    let k = vectors.len();
-    let p = selected.p;
-    // Gene-major loadings for a contiguous inner loop.
-    let mut loadings = vec![0f64; p * k];
-    for (c, v) in vectors.iter().enumerate() {
-        for (g, &x) in v.iter().enumerate() {
-            loadings[g * k + c] = x;
-        }
-    }
-    let offset: Vec<f64> = vectors
-        .iter()
-        .map(|v| v.iter().zip(&selected.mean).map(|(a, b)| a * b).sum())
-        .collect();
-    let mut out = Vec::with_capacity(selected.n * k);
-    let mut acc = vec![0f64; k];
-    for r in 0..selected.n {
-        acc.iter_mut().for_each(|a| *a = 0.0);
-        let (cols, values) = selected.row(r);
-        // Two entries per pass over `acc`: half its loads and stores.
-        let (pairs, pair_values) = (cols.chunks_exact(2), values.chunks_exact(2));
-        let (last, last_value) = (pairs.remainder(), pair_values.remainder());
-        let line = |h: u32| &loadings[h as usize * k..(h as usize + 1) * k];
-        for (h, v) in pairs.zip(pair_values) {
-            let (l0, l1) = (line(h[0]), line(h[1]));
-            let (v0, v1) = (f64::from(v[0]), f64::from(v[1]));
-            for ((a, &w0), &w1) in acc.iter_mut().zip(l0).zip(l1) {
-                *a += v0 * w0 + v1 * w1;
-            }
-        }
-        if let (Some(&h), Some(&v)) = (last.first(), last_value.first()) {
-            let v = f64::from(v);
-            acc.iter_mut().zip(line(h)).for_each(|(a, &w)| *a += v * w);
-        }
-        #[allow(clippy::cast_possible_truncation)]
-        out.extend(acc.iter().zip(&offset).map(|(a, o)| (a - o) as f32));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests;

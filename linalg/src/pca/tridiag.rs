@@ -55,7 +55,7 @@ fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f
                 }
                 let g = d[l];
                 let mut p = (d[l + 1] - g) / (2.0 * e[l]);
-                let mut r = p.hypot(1.0);
+                let mut r = hypot(p, 1.0);
                 if p < 0.0 {
                     r = -r;
                 }
@@ -80,7 +80,7 @@ fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f
                     s2 = s;
                     let g = c * e[i];
                     h = c * p;
-                    r = p.hypot(e[i]);
+                    r = hypot(p, e[i]);
                     e[i + 1] = s * r;
                     s = e[i] / r;
                     c = p / r;
@@ -108,8 +108,19 @@ fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f
     Some((values, vectors))
 }
 
-/// `(a, b) <- (c a - s b, s a + c b)`, four entries per loop iteration: inside the host `c`
-/// and `s` are reloaded from the stack at every iteration (see `lanczos::dot4`).
+/// `sqrt(a² + b²)` directly when neither square can overflow or underflow (libm's `hypot`,
+/// exact in all cases, bounded the convergence checks), else by `hypot`.
+#[inline]
+fn hypot(a: f64, b: f64) -> f64 {
+    let big = a.abs().max(b.abs());
+    if big > 1e-150 && big < 1e150 {
+        (a * a + b * b).sqrt()
+    } else {
+        a.hypot(b)
+    }
+}
+
+/// `(a, b) <- (c a - s b, s a + c b)`, four entries per loop iteration.
 fn rotate(a: &mut [f64], b: &mut [f64], c: f64, s: f64) {
     let one = |a: &mut f64, b: &mut f64| {
         let hb = *b;

@@ -1,25 +1,41 @@
 //! PCA checked against its definition on small dense data.
 
 use super::*;
+use crate::Never;
 
-fn csr_from_dense(rows: &[Vec<f32>]) -> Csr {
-    let mut m = Csr {
-        n_rows: rows.len(),
-        n_cols: rows[0].len(),
-        indptr: vec![0],
-        indices: vec![],
-        data: vec![],
-    };
-    for r in rows {
-        for (c, &v) in r.iter().enumerate() {
-            if v != 0.0 {
-                m.indices.push(c as u32);
-                m.data.push(v);
+/// A CSR matrix (indptr, indices, values) of dense rows.
+struct Dense {
+    n: usize,
+    p: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl Dense {
+    fn new(rows: &[Vec<f32>]) -> Self {
+        let mut m = Dense {
+            n: rows.len(),
+            p: rows[0].len(),
+            indptr: vec![0],
+            indices: vec![],
+            values: vec![],
+        };
+        for r in rows {
+            for (c, &v) in r.iter().enumerate() {
+                if v != 0.0 {
+                    m.indices.push(c as u32);
+                    m.values.push(v);
+                }
             }
+            m.indptr.push(m.indices.len());
         }
-        m.indptr.push(m.indices.len());
+        m
     }
-    m
+
+    fn view(&self) -> SparseRows<'_> {
+        SparseRows::new(self.n, self.p, &self.indptr, &self.indices, &self.values).unwrap()
+    }
 }
 
 #[test]
@@ -28,8 +44,8 @@ fn two_proportional_genes_have_one_component_along_their_line() {
     // variance 5 x var(gene 0); the second carries nothing.
     let g0 = [1.0f32, 2.0, 0.0, 4.0, 3.0];
     let rows: Vec<Vec<f32>> = g0.iter().map(|&x| vec![x, 2.0 * x, 9.0]).collect();
-    let m = csr_from_dense(&rows);
-    let res = pca(&m, &m.data, &[true, true, false], 1).unwrap();
+    let m = Dense::new(&rows);
+    let res = pca(&m.view(), &[0, 1], 1, &Never).unwrap();
     let mean = 2.0;
     let var0: f64 = g0
         .iter()
@@ -64,8 +80,9 @@ fn coordinates_and_variances_follow_the_definition() {
                 .collect()
         })
         .collect();
-    let m = csr_from_dense(&rows);
-    let res = pca(&m, &m.data, &vec![true; p], k).unwrap();
+    let m = Dense::new(&rows);
+    let all: Vec<u32> = (0..p as u32).collect();
+    let res = pca(&m.view(), &all, k, &Never).unwrap();
     // Dense centred data and covariance, computed directly.
     let mean: Vec<f64> = (0..p)
         .map(|j| rows.iter().map(|r| f64::from(r[j])).sum::<f64>() / n as f64)
@@ -101,9 +118,9 @@ fn coordinates_and_variances_follow_the_definition() {
 
 #[test]
 fn too_many_components_is_invalid_input() {
-    let m = csr_from_dense(&[vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]]);
+    let m = Dense::new(&[vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]]);
     assert!(matches!(
-        pca(&m, &m.data, &[true, true], 2),
+        pca(&m.view(), &[0, 1], 2, &Never),
         Err(PcaError::InvalidInput(_))
     ));
 }
@@ -125,12 +142,11 @@ fn dense_and_implicit_covariance_products_give_the_same_pca() {
                 .collect()
         })
         .collect();
-    let m = csr_from_dense(&rows);
+    let m = Dense::new(&rows);
     let position: Vec<u32> = (0..p as u32).collect();
-    let selected = Selected::new(&m, &m.data, &position, p).unwrap();
-    let genes: Vec<usize> = (0..p).collect();
-    let dense = finish(&selected, genes.clone(), k, Method::Dense).unwrap();
-    let implicit = finish(&selected, genes, k, Method::Implicit).unwrap();
+    let selected = Selected::new(&m.view(), &position, p).unwrap();
+    let dense = finish(&selected, k, Method::Dense, &Never).unwrap();
+    let implicit = finish(&selected, k, Method::Implicit, &Never).unwrap();
     for c in 0..k {
         let (a, b) = (dense.variance[c], implicit.variance[c]);
         assert!((a - b).abs() <= 1e-9 * a, "variance {c}: {a} vs {b}");
@@ -153,4 +169,76 @@ fn lcg(seed: u32) -> impl FnMut() -> u32 {
         state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         state >> 8
     }
+}
+
+#[test]
+fn bad_columns_non_finite_values_and_interrupts_are_errors() {
+    let rows: Vec<Vec<f32>> = (0..6)
+        .map(|i| vec![i as f32, (i * i) as f32, 1.0 + (i % 2) as f32])
+        .collect();
+    let m = Dense::new(&rows);
+    let invalid = |r: Result<Pca, PcaError>| matches!(r, Err(PcaError::InvalidInput(_)));
+    assert!(invalid(pca(&m.view(), &[1, 0, 2], 1, &Never)), "unsorted");
+    assert!(invalid(pca(&m.view(), &[0, 0, 2], 1, &Never)), "repeated");
+    assert!(invalid(pca(&m.view(), &[0, 1, 3], 1, &Never)), "beyond");
+    assert!(invalid(pca(&m.view(), &[0, 1, 2], 0, &Never)), "k = 0");
+    let stop = || true;
+    assert_eq!(
+        pca(&m.view(), &[0, 1, 2], 1, &stop),
+        Err(PcaError::Interrupted)
+    );
+    let mut nan = Dense::new(&rows);
+    nan.values[3] = f32::NAN;
+    assert_eq!(
+        pca(&nan.view(), &[0, 1, 2], 1, &Never),
+        Err(PcaError::NotFinite)
+    );
+}
+
+#[test]
+fn the_working_memory_bound_covers_the_result() {
+    let (n, p, k) = (50, 20, 5);
+    let mut rnd = lcg(3);
+    let rows: Vec<Vec<f32>> = (0..n)
+        .map(|_| (0..p).map(|_| (rnd() % 4) as f32).collect())
+        .collect();
+    let m = Dense::new(&rows);
+    let all: Vec<u32> = (0..p as u32).collect();
+    let res = pca(&m.view(), &all, k, &Never).unwrap();
+    let result_bytes = (res.components.len() * 8 + res.coordinates.len() * 4) as u64;
+    let bound = working_memory(n, p, m.values.len(), p, k);
+    assert!(bound > result_bytes + (res.steps * p * 8) as u64, "{bound}");
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn one_thread_and_many_give_the_same_bits() {
+    // Large enough that every parallel loop splits into several blocks.
+    let (n, p, k) = (3000, 300, 10);
+    let mut rnd = lcg(11);
+    let rows: Vec<Vec<f32>> = (0..n)
+        .map(|_| {
+            (0..p)
+                .map(|_| {
+                    if rnd().is_multiple_of(20) {
+                        (rnd() % 500) as f32 / 50.0
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let m = Dense::new(&rows);
+    let columns: Vec<u32> = (0..p as u32).step_by(2).collect();
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| pca(&m.view(), &columns, k, &Never).unwrap())
+    };
+    let one = on(1);
+    assert_eq!(one, on(3));
+    assert_eq!(one, on(4));
 }

@@ -1,18 +1,34 @@
 //! The top eigenpairs of a symmetric operator (a dense matrix, or any `y = A x`) by the
 //! Lanczos method with full reorthogonalisation (classical Gram-Schmidt, repeated when the
-//! first pass cancels much of the vector), without restarts: the Krylov basis
-//! grows until the K largest Ritz pairs have residuals below `1e-9 x ‖A‖` (or until it spans
-//! the whole space, where the result is exact). The start vector comes from a fixed seed, so
-//! results are deterministic.
+//! first pass cancels much of the vector), without restarts: the Krylov basis grows until the
+//! K largest Ritz pairs have residuals below `1e-9 x ‖A‖` (or until it spans the whole space,
+//! where the result is exact). The start vector comes from a fixed seed, so results are
+//! deterministic. The reorthogonalisation, the dense product and the Ritz vectors run in
+//! blocks fixed by the sizes (see [`crate::threads`]).
 
 use super::PcaError;
 use super::tridiag::{tql2, tql2_last};
+use crate::Interrupt;
+use crate::threads::{for_chunks_mut, map_blocks};
 
 /// Relative residual below which a Ritz pair counts as converged.
 const TOL: f64 = 1e-9;
+/// Entries of a vector per block of the reorthogonalisation.
+const CHUNK: usize = 1024;
+/// Rows of a dense matrix per band of [`matvec`].
+const BAND_ROWS: usize = 64;
+
+/// Eigenpairs, descending, and the size of the basis that found them.
+pub(crate) type Eigen = (Vec<f64>, Vec<Vec<f64>>, usize);
+
+/// The most Lanczos steps for `k` eigenpairs of an operator of dimension `n`: observed runs
+/// take about `4k`; past `max(20k, k + 200)` something is wrong with the operator.
+pub(crate) fn max_steps(n: usize, k: usize) -> usize {
+    (20 * k).max(k + 200).min(n)
+}
 
 /// The `k` largest eigenvalues (descending) of the symmetric `n x n` row-major matrix `a`, and
-/// their unit eigenvectors.
+/// their unit eigenvectors. Only the upper triangle of `a` is read.
 ///
 /// # Errors
 /// [`PcaError::InvalidInput`] when `k > n` or `a` is not `n x n`; [`PcaError::NotFinite`] for
@@ -31,33 +47,59 @@ pub fn top_eigenpairs(
     if a.iter().any(|v| !v.is_finite()) {
         return Err(PcaError::NotFinite);
     }
+    let (values, vectors, _) = dense_eigenpairs(a, n, k, &crate::Never)?;
+    Ok((values, vectors))
+}
+
+/// [`top_eigenpairs`] of the upper triangle `a` (finite, `n x n`), polling `interrupt`.
+pub(crate) fn dense_eigenpairs(
+    a: &[f64],
+    n: usize,
+    k: usize,
+    interrupt: &dyn Interrupt,
+) -> Result<Eigen, PcaError> {
+    let mut norm = 0.0f64;
+    for r in 0..n {
+        norm = a[r * n + r..(r + 1) * n]
+            .iter()
+            .fold(norm, |m, v| m.max(v.abs()));
+    }
+    if !norm.is_finite() {
+        return Err(PcaError::NotFinite);
+    }
     #[allow(clippy::cast_precision_loss)]
-    let norm = a.iter().map(|v| v.abs()).fold(0.0, f64::max) * (n as f64).sqrt();
-    lanczos(n, k, norm, |x, y| matvec(a, n, x, y))
+    let norm = norm * (n as f64).sqrt();
+    lanczos(n, k, norm, interrupt, |x, y| matvec(a, n, x, y))
 }
 
 /// The `k` largest eigenpairs of the symmetric operator `op` (`y = A x`) of dimension `n`,
 /// whose scale (an estimate of `‖A‖`) is `norm`: residuals are judged relative to it.
 ///
 /// # Errors
-/// [`PcaError::NoConvergence`] if the tridiagonal solver fails.
+/// [`PcaError::NoConvergence`] if the tridiagonal solver fails or the basis reaches
+/// [`max_steps`] first; [`PcaError::Interrupted`] when `interrupt` says so (polled every step).
 pub(crate) fn lanczos(
     n: usize,
     k: usize,
     norm: f64,
+    interrupt: &dyn Interrupt,
     mut op: impl FnMut(&[f64], &mut [f64]),
-) -> Result<(Vec<f64>, Vec<Vec<f64>>), PcaError> {
+) -> Result<Eigen, PcaError> {
     if k == 0 || n == 0 {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok((Vec::new(), Vec::new(), 0));
     }
+    let limit = max_steps(n, k);
     let mut rng = SplitMix(0x5eed_cafe_f00d);
     let mut basis: Vec<Vec<f64>> = Vec::new();
     let mut alpha: Vec<f64> = Vec::new();
     let mut beta: Vec<f64> = Vec::new();
     let mut q = rng.unit_vector(n);
-    let mut checkpoint = (k + k / 2 + 10).min(n);
+    let mut checkpoint = (k + k / 2 + 10).min(limit);
     let mut w = vec![0.0; n];
     loop {
+        if interrupt.interrupted() {
+            return Err(PcaError::Interrupted);
+        }
         op(&q, &mut w);
         let j = basis.len();
         let aj = dot(&q, &w);
@@ -78,7 +120,7 @@ pub(crate) fn lanczos(
         }
         let b = b2.sqrt();
         let m = j + 1;
-        if m == n || (m >= checkpoint) || b <= f64::EPSILON * norm {
+        if m == n || m >= checkpoint || b <= f64::EPSILON * norm {
             let (_, last) = tql2_last(&alpha, &beta).ok_or(PcaError::NoConvergence)?;
             let converged = m == n
                 || (m >= k
@@ -90,16 +132,15 @@ pub(crate) fn lanczos(
             if converged {
                 let (values, ritz) = tql2(&alpha, &beta).ok_or(PcaError::NoConvergence)?;
                 let vals: Vec<f64> = values.iter().rev().take(k).copied().collect();
-                let vecs = ritz
-                    .iter()
-                    .rev()
-                    .take(k)
-                    .map(|s| combine(&basis, s, n))
-                    .collect();
-                return Ok((vals, vecs));
+                let wanted: Vec<&Vec<f64>> = ritz.iter().rev().take(k).collect();
+                let vecs = map_blocks(wanted.len(), |i| combine(&basis, wanted[i], n));
+                return Ok((vals, vecs, m));
+            }
+            if m >= limit {
+                return Err(PcaError::NoConvergence);
             }
             if m >= checkpoint {
-                checkpoint = (m + (m / 16).max(8)).min(n);
+                checkpoint = (m + (m / 16).max(8)).min(limit);
             }
         }
         if b <= f64::EPSILON * norm {
@@ -119,13 +160,13 @@ pub(crate) fn lanczos(
     }
 }
 
-/// `sum_r s[r] * basis[r]`.
+/// `sum_r s[r] * basis[r]`, normalised.
 fn combine(basis: &[Vec<f64>], s: &[f64], n: usize) -> Vec<f64> {
     let mut y = vec![0.0; n];
     let quads = basis.chunks_exact(4);
     let done = basis.len() - quads.remainder().len();
     for (q, c) in quads.clone().zip(s.chunks_exact(4)) {
-        sub4(q, &c.iter().map(|x| -x).collect::<Vec<_>>(), &mut y);
+        sub4(q, [-c[0], -c[1], -c[2], -c[3]], 0, &mut y);
     }
     for (q, &c) in quads.remainder().iter().zip(&s[done..]) {
         axpy(c, q, &mut y);
@@ -135,183 +176,137 @@ fn combine(basis: &[Vec<f64>], s: &[f64], n: usize) -> Vec<f64> {
     y
 }
 
-/// Classical Gram-Schmidt of `w` against the basis, four basis vectors per pass over `w`: a
-/// quarter of the loads (and stores) of `w` of one vector at a time, which bound this loop.
+/// Classical Gram-Schmidt of `w` against the basis: the coefficients from partial dots over
+/// blocks of [`CHUNK`] entries (added in block order), then each block of `w` updated, four
+/// basis vectors per pass over it.
 fn reorthogonalise(basis: &[Vec<f64>], w: &mut [f64]) {
-    let quads = basis.chunks_exact(4);
-    let rest = quads.remainder();
-    let mut coefs: Vec<f64> = Vec::with_capacity(basis.len());
-    for q in quads.clone() {
-        coefs.extend(dot4(q, w));
+    let n = w.len();
+    let parts = map_blocks(n.div_ceil(CHUNK), |c| {
+        let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+        let wc = &w[range.clone()];
+        let quads = basis.chunks_exact(4);
+        let mut coefs: Vec<f64> = Vec::with_capacity(basis.len());
+        for q in quads.clone() {
+            coefs.extend(dot4(q, range.clone(), wc));
+        }
+        coefs.extend(quads.remainder().iter().map(|q| dot(&q[range.clone()], wc)));
+        coefs
+    });
+    let mut coefs = vec![0.0; basis.len()];
+    for part in &parts {
+        coefs.iter_mut().zip(part).for_each(|(a, b)| *a += b);
     }
-    coefs.extend(rest.iter().map(|q| dot(q, w)));
-    for (q, c) in quads.zip(coefs.chunks_exact(4)) {
-        sub4(q, c, w);
-    }
-    let done = basis.len() - rest.len();
-    for (q, &c) in rest.iter().zip(&coefs[done..]) {
-        axpy(-c, q, w);
-    }
+    for_chunks_mut(w, CHUNK, |c, wc| {
+        let offset = c * CHUNK;
+        let quads = basis.chunks_exact(4);
+        let rest = quads.remainder();
+        for (q, cq) in quads.zip(coefs.chunks_exact(4)) {
+            sub4(q, [cq[0], cq[1], cq[2], cq[3]], offset, wc);
+        }
+        let done = basis.len() - rest.len();
+        for (q, &cr) in rest.iter().zip(&coefs[done..]) {
+            axpy(-cr, &q[offset..offset + wc.len()], wc);
+        }
+    });
 }
 
-/// `[q[0]·w, q[1]·w, q[2]·w, q[3]·w]`, two partial sums each (SIMD128 lanes in Wasm), eight
-/// entries per loop iteration: inside the host the loop-carried sums go through the stack at
-/// every iteration (see `selected::sparse_dot_by`), so each iteration adds a small tree of
-/// four products to each sum.
-#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
-fn dot4(q: &[Vec<f64>], w: &[f64]) -> [f64; 4] {
-    let n = w.len();
-    let (a, b, c, d) = (&q[0][..n], &q[1][..n], &q[2][..n], &q[3][..n]);
+/// `[q[i][range]·w for i in 0..4]`.
+fn dot4(q: &[Vec<f64>], range: std::ops::Range<usize>, w: &[f64]) -> [f64; 4] {
+    let (a, b, c, d) = (
+        &q[0][range.clone()],
+        &q[1][range.clone()],
+        &q[2][range.clone()],
+        &q[3][range],
+    );
     let mut acc = [[0.0f64; 2]; 4];
     let lanes = w
-        .chunks_exact(8)
-        .zip(a.chunks_exact(8))
-        .zip(b.chunks_exact(8))
-        .zip(c.chunks_exact(8))
-        .zip(d.chunks_exact(8));
+        .chunks_exact(2)
+        .zip(a.chunks_exact(2))
+        .zip(b.chunks_exact(2))
+        .zip(c.chunks_exact(2))
+        .zip(d.chunks_exact(2));
     for ((((x, a), b), c), d) in lanes {
         for (sums, v) in acc.iter_mut().zip([a, b, c, d]) {
-            sums[0] += tree4(v, x, 0);
-            sums[1] += tree4(v, x, 1);
+            sums[0] += v[0] * x[0];
+            sums[1] += v[1] * x[1];
         }
     }
     let mut out = acc.map(|s| s[0] + s[1]);
-    for i in n - n % 8..n {
-        let x = w[i];
+    if w.len() % 2 == 1 {
+        let i = w.len() - 1;
         for (o, v) in out.iter_mut().zip([a, b, c, d]) {
-            *o += v[i] * x;
+            *o += v[i] * w[i];
         }
     }
     out
 }
 
-/// `(v[l] x[l] + v[l+2] x[l+2]) + (v[l+4] x[l+4] + v[l+6] x[l+6])`: one lane of a [`dot4`]
-/// iteration.
-#[inline(always)]
-fn tree4(v: &[f64], x: &[f64], l: usize) -> f64 {
-    (v[l] * x[l] + v[l + 2] * x[l + 2]) + (v[l + 4] * x[l + 4] + v[l + 6] * x[l + 6])
-}
-
-/// `w -= Σ c[i] q[i]` over four basis vectors in one pass, eight entries per loop iteration:
-/// inside the host the four coefficients are reloaded from the stack at every iteration (see
-/// [`dot4`]).
-#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
-fn sub4(q: &[Vec<f64>], c: &[f64], w: &mut [f64]) {
-    let n = w.len();
-    let (a, b, cc, d) = (&q[0][..n], &q[1][..n], &q[2][..n], &q[3][..n]);
-    let (c0, c1, c2, c3) = (c[0], c[1], c[2], c[3]);
-    let one = |x: &mut f64, a: f64, b: f64, cc: f64, d: f64| {
-        *x -= (c0 * a + c1 * b) + (c2 * cc + c3 * d);
-    };
-    let blocks = w
-        .chunks_exact_mut(8)
-        .zip(a.chunks_exact(8))
-        .zip(b.chunks_exact(8))
-        .zip(cc.chunks_exact(8))
-        .zip(d.chunks_exact(8));
-    for ((((x, a), b), cc), d) in blocks {
-        for i in 0..8 {
-            one(&mut x[i], a[i], b[i], cc[i], d[i]);
-        }
-    }
-    for i in n - n % 8..n {
-        one(&mut w[i], a[i], b[i], cc[i], d[i]);
+/// `w -= Σ c[i] q[i][offset..]` over four basis vectors in one pass over `w`.
+fn sub4(q: &[Vec<f64>], c: [f64; 4], offset: usize, w: &mut [f64]) {
+    let range = offset..offset + w.len();
+    let (a, b, cc, d) = (
+        &q[0][range.clone()],
+        &q[1][range.clone()],
+        &q[2][range.clone()],
+        &q[3][range],
+    );
+    for ((((x, a), b), cc), d) in w.iter_mut().zip(a).zip(b).zip(cc).zip(d) {
+        *x -= (c[0] * a + c[1] * b) + (c[2] * cc + c[3] * d);
     }
 }
 
-/// `y = A x` reading only the upper triangle of the symmetric `a` (half the memory traffic of
-/// a full product). Rows go four at a time: each `x[j]` and `y[j]` past the block is loaded
-/// once for four entries, and `y[j]` stored once, instead of once per entry (the loads and
-/// stores of `y`, not the matrix, bounded this loop in Wasm). SIMD128 in Wasm.
-#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+/// `y = A x` reading only the upper triangle of the symmetric `a`: bands of [`BAND_ROWS`]
+/// rows in parallel, each into its own partial result (its rows' dots, and the transposed part
+/// of the triangle scattered past them), added in band order.
 fn matvec(a: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
+    let parts = map_blocks(n.div_ceil(BAND_ROWS), |band| {
+        let mut part = vec![0.0; n];
+        for r in band * BAND_ROWS..((band + 1) * BAND_ROWS).min(n) {
+            let row = &a[r * n + r..(r + 1) * n];
+            let (xr, xs) = (x[r], &x[r..]);
+            let tail = &mut part[r..];
+            let mut sum = [0.0f64; 2];
+            let pairs = row.chunks_exact(2).zip(xs.chunks_exact(2));
+            for (i, (v, xv)) in pairs.enumerate() {
+                sum[0] += v[0] * xv[0];
+                sum[1] += v[1] * xv[1];
+                tail[2 * i] += v[0] * xr;
+                tail[2 * i + 1] += v[1] * xr;
+            }
+            if row.len() % 2 == 1 {
+                let i = row.len() - 1;
+                sum[0] += row[i] * xs[i];
+                tail[i] += row[i] * xr;
+            }
+            // The diagonal went into both: once is right.
+            tail[0] += sum[0] + sum[1] - row[0] * xr;
+        }
+        part
+    });
     y.iter_mut().for_each(|v| *v = 0.0);
-    let blocked = n - n % 4;
-    for i in (0..blocked).step_by(4) {
-        // The 4 x 4 diagonal block.
-        for r in i..i + 4 {
-            y[r] += a[r * n + r] * x[r];
-            for c in r + 1..i + 4 {
-                let v = a[r * n + c];
-                y[r] += v * x[c];
-                y[c] += v * x[r];
-            }
-        }
-        // The rest of the four rows, from column i + 4.
-        let lo = i + 4;
-        let rows = [
-            &a[i * n + lo..(i + 1) * n],
-            &a[(i + 1) * n + lo..(i + 2) * n],
-            &a[(i + 2) * n + lo..(i + 3) * n],
-            &a[(i + 3) * n + lo..(i + 4) * n],
-        ];
-        let xi = [x[i], x[i + 1], x[i + 2], x[i + 3]];
-        let (xs, ys) = (&x[lo..], &mut y[lo..]);
-        let mut acc = [[0.0f64; 2]; 4];
-        // Four columns per loop iteration (see [`dot4`]).
-        let lanes = xs
-            .chunks_exact(4)
-            .zip(ys.chunks_exact_mut(4))
-            .zip(rows[0].chunks_exact(4))
-            .zip(rows[1].chunks_exact(4))
-            .zip(rows[2].chunks_exact(4))
-            .zip(rows[3].chunks_exact(4));
-        for (((((xv, yv), r0), r1), r2), r3) in lanes {
-            for l in 0..2 {
-                let h = l + 2;
-                acc[0][l] += r0[l] * xv[l] + r0[h] * xv[h];
-                acc[1][l] += r1[l] * xv[l] + r1[h] * xv[h];
-                acc[2][l] += r2[l] * xv[l] + r2[h] * xv[h];
-                acc[3][l] += r3[l] * xv[l] + r3[h] * xv[h];
-                for m in [l, h] {
-                    yv[m] += (r0[m] * xi[0] + r1[m] * xi[1]) + (r2[m] * xi[2] + r3[m] * xi[3]);
-                }
-            }
-        }
-        let mut sums = acc.map(|s| s[0] + s[1]);
-        for j in n - (n - lo) % 4..n {
-            for (sum, row) in sums.iter_mut().zip(&rows) {
-                *sum += row[j - lo] * x[j];
-            }
-            y[j] += rows
-                .iter()
-                .zip(&xi)
-                .map(|(row, &xv)| row[j - lo] * xv)
-                .sum::<f64>();
-        }
-        for (r, sum) in sums.iter().enumerate() {
-            y[i + r] += sum;
-        }
-    }
-    // The last rows (fewer than four): the triangle they leave, one row at a time.
-    for r in blocked..n {
-        y[r] += a[r * n + r] * x[r];
-        for c in r + 1..n {
-            let v = a[r * n + c];
-            y[r] += v * x[c];
-            y[c] += v * x[r];
-        }
+    for part in &parts {
+        y.iter_mut().zip(part).for_each(|(a, b)| *a += b);
     }
 }
 
-/// A dot product with four accumulators (vectorises without fast-math; with SIMD128 in Wasm),
-/// sixteen entries per loop iteration (see [`dot4`]).
-#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+/// A dot product with four accumulators (vectorises without fast-math).
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in ca.zip(cb) {
         for i in 0..4 {
-            acc[i] +=
-                (x[i] * y[i] + x[i + 4] * y[i + 4]) + (x[i + 8] * y[i + 8] + x[i + 12] * y[i + 12]);
+            acc[i] += x[i] * y[i];
         }
     }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 fn axpy(c: f64, x: &[f64], y: &mut [f64]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi += c * xi;
@@ -396,7 +391,7 @@ mod tests {
 
     #[test]
     fn the_blocked_product_is_the_plain_one() {
-        for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30] {
+        for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30, 64, 65, 130] {
             let mut rng = SplitMix(n as u64);
             let mut a = vec![0.0; n * n];
             for r in 0..n {
