@@ -7,37 +7,17 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use taskhost::dispatch::{Dispatcher, Outcome};
-use taskhost::envelope::Envelope;
-use taskhost::result_message::OffloadSettings;
-use taskhost::router::Router;
-use taskhost::runtime::{IgnoreProgress, TaskFailure};
+use taskhost::runtime::TaskFailure;
 use taskhost::storage::HostSignedStorage;
 
 async fn dispatcher() -> Dispatcher {
-    let runtime = common::runtime();
-    let echo = runtime
-        .load_file(&common::test_plugin("echo"))
-        .await
-        .unwrap()
-        .0;
-    Dispatcher::new(
-        runtime,
-        Arc::new(Router::new(vec![echo]).unwrap()),
-        Arc::new(HostSignedStorage::memory(
-            url::Url::parse("http://127.0.0.1:8080/").unwrap(),
-            b"k".to_vec(),
-        )),
-        Arc::from(Vec::new()),
-        OffloadSettings {
-            bucket: "results".into(),
-            url_ttl: Duration::from_secs(60),
-        },
-    )
+    common::echo_dispatcher(HostSignedStorage::memory(
+        url::Url::parse("http://127.0.0.1:8080/").unwrap(),
+        b"k".to_vec(),
+    ))
+    .await
 }
 
 /// Runs Echo's `pca` command; the outcome and the result (or failure) body.
@@ -46,16 +26,7 @@ async fn pca(d: &Dispatcher, id: &str, call: Value, timeout: Option<String>) -> 
     if let Some(t) = timeout {
         task["timeout"] = json!(t);
     }
-    let done = d
-        .dispatch(
-            &Envelope::from_value(task).unwrap(),
-            1,
-            Arc::new(IgnoreProgress),
-        )
-        .await
-        .unwrap();
-    let body = serde_json::from_str(&done.message.results[0].body).unwrap_or(Value::Null);
-    (done.outcome, body)
+    common::dispatch_json(d, task).await
 }
 
 /// A 7 x 4 matrix in CSR form, with a zero column (2) and a zero row (4).

@@ -7,56 +7,26 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use taskhost::dispatch::{Dispatcher, Outcome};
-use taskhost::envelope::Envelope;
-use taskhost::result_message::OffloadSettings;
-use taskhost::router::Router;
-use taskhost::runtime::{IgnoreProgress, TaskFailure};
+use taskhost::runtime::TaskFailure;
 use taskhost::storage::HostSignedStorage;
 
 async fn dispatcher(dir: &Path) -> Dispatcher {
-    let runtime = common::runtime();
-    let echo = runtime
-        .load_file(&common::test_plugin("echo"))
-        .await
-        .unwrap()
-        .0;
     let storage = HostSignedStorage::local(
         dir,
         url::Url::parse("http://127.0.0.1:8080/").unwrap(),
         b"k".to_vec(),
     )
     .unwrap();
-    Dispatcher::new(
-        runtime,
-        Arc::new(Router::new(vec![echo]).unwrap()),
-        Arc::new(storage),
-        Arc::from(Vec::new()),
-        OffloadSettings {
-            bucket: "results".into(),
-            url_ttl: Duration::from_secs(60),
-        },
-    )
+    common::echo_dispatcher(storage).await
 }
 
 async fn echo(d: &Dispatcher, id: &str, body: Value) -> (Outcome, Value) {
     let mut body = body;
     body["name"] = json!("Echo");
-    let task = json!({"uuid": id, "experimentId": "e1", "body": body});
-    let done = d
-        .dispatch(
-            &Envelope::from_value(task).unwrap(),
-            1,
-            Arc::new(IgnoreProgress),
-        )
-        .await
-        .unwrap();
-    let body = serde_json::from_str(&done.message.results[0].body).unwrap_or(Value::Null);
-    (done.outcome, body)
+    common::dispatch_json(d, json!({"uuid": id, "experimentId": "e1", "body": body})).await
 }
 
 fn put_file(dir: &Path, key: &str, bytes: &[u8]) {

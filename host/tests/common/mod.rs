@@ -66,3 +66,41 @@ pub fn runtime() -> std::sync::Arc<taskhost::runtime::Runtime> {
         .expect("the runtime starts"),
     )
 }
+
+/// A dispatcher routing `Echo` to the test plugin, over `storage`, results offloaded to
+/// bucket `results`.
+pub async fn echo_dispatcher(
+    storage: taskhost::storage::HostSignedStorage,
+) -> taskhost::dispatch::Dispatcher {
+    let runtime = runtime();
+    let echo = runtime.load_file(&test_plugin("echo")).await.unwrap().0;
+    taskhost::dispatch::Dispatcher::new(
+        runtime,
+        std::sync::Arc::new(taskhost::router::Router::new(vec![echo]).unwrap()),
+        std::sync::Arc::new(storage),
+        std::sync::Arc::from(Vec::new()),
+        taskhost::result_message::OffloadSettings {
+            bucket: "results".into(),
+            url_ttl: std::time::Duration::from_secs(60),
+        },
+    )
+}
+
+/// Dispatches the task `task` (an envelope as JSON); the outcome and the first result's body
+/// as JSON (`null` when it is not JSON, e.g. offloaded).
+pub async fn dispatch_json(
+    d: &taskhost::dispatch::Dispatcher,
+    task: serde_json::Value,
+) -> (taskhost::dispatch::Outcome, serde_json::Value) {
+    let done = d
+        .dispatch(
+            &taskhost::envelope::Envelope::from_value(task).unwrap(),
+            1,
+            std::sync::Arc::new(taskhost::runtime::IgnoreProgress),
+        )
+        .await
+        .unwrap();
+    let body =
+        serde_json::from_str(&done.message.results[0].body).unwrap_or(serde_json::Value::Null);
+    (done.outcome, body)
+}

@@ -66,20 +66,7 @@ fn two_proportional_genes_have_one_component_along_their_line() {
 #[test]
 fn coordinates_and_variances_follow_the_definition() {
     let (n, p, k) = (40, 12, 4);
-    let mut rnd = lcg(1);
-    let rows: Vec<Vec<f32>> = (0..n)
-        .map(|_| {
-            (0..p)
-                .map(|_| {
-                    if rnd().is_multiple_of(3) {
-                        (rnd() % 1000) as f32 / 100.0
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let rows = random_rows(n, p, lcg(1), 3, 1000, 100.0);
     let m = Dense::new(&rows);
     let all: Vec<u32> = (0..p as u32).collect();
     let res = pca(&m.view(), &all, k, &Never).unwrap();
@@ -162,6 +149,31 @@ fn dense_and_implicit_covariance_products_give_the_same_pca() {
     }
 }
 
+/// `n x p` rows where an entry is stored one time in `one_in`, with a value of
+/// `(rnd() % max) / scale`.
+fn random_rows(
+    n: usize,
+    p: usize,
+    mut rnd: impl FnMut() -> u32,
+    one_in: u32,
+    max: u32,
+    scale: f32,
+) -> Vec<Vec<f32>> {
+    (0..n)
+        .map(|_| {
+            (0..p)
+                .map(|_| {
+                    if rnd().is_multiple_of(one_in) {
+                        (rnd() % max) as f32 / scale
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// A seeded linear congruential generator: the same test matrices on every machine.
 fn lcg(seed: u32) -> impl FnMut() -> u32 {
     let mut state = seed;
@@ -215,20 +227,7 @@ fn the_working_memory_bound_covers_the_result() {
 fn one_thread_and_many_give_the_same_bits() {
     // Large enough that every parallel loop splits into several blocks.
     let (n, p, k) = (3000, 300, 10);
-    let mut rnd = lcg(11);
-    let rows: Vec<Vec<f32>> = (0..n)
-        .map(|_| {
-            (0..p)
-                .map(|_| {
-                    if rnd().is_multiple_of(20) {
-                        (rnd() % 500) as f32 / 50.0
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let rows = random_rows(n, p, lcg(11), 20, 500, 50.0);
     let m = Dense::new(&rows);
     let columns: Vec<u32> = (0..p as u32).step_by(2).collect();
     let on = |threads: usize| {

@@ -1,18 +1,13 @@
 //! Warm per-task latency of the query tasks, in-process through the `taskhost` library: one
 //! dispatcher (plugins compiled once), then `dispatch` per task as a worker does it.
 
-use std::sync::Arc;
-use std::time::Instant;
-
 use serde_json::json;
-use taskhost::config::{Settings, SettingsArgs};
-use taskhost::dispatch::Outcome;
 use taskhost::envelope::Envelope;
-use taskhost::runtime::IgnoreProgress;
-use taskhost_e2e::{Host, SOURCE_GRANT, analysis_plugins, envelope, pbmc3k_dir, sample};
+use taskhost_e2e::{Host, SOURCE_GRANT, envelope, pbmc3k_dir, sample};
 
 use crate::median;
 use crate::prepare::ms;
+use crate::warm::dispatch_times;
 
 const EXPERIMENT: &str = "bench-queries";
 
@@ -45,38 +40,11 @@ pub fn latencies(repeat: usize) -> Vec<String> {
         ),
         ("GetEmbedding (pca)", sample("get-embedding", EXPERIMENT)),
     ];
-    let settings = Settings::resolve(&SettingsArgs {
-        data_dir: Some(host.data_dir.clone()),
-        cache_dir: Some(root.join("cache")),
-        plugins: analysis_plugins(),
-        ..SettingsArgs::default()
-    })
-    .expect("settings resolve");
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    runtime.block_on(async {
-        let dispatcher = taskhost::assemble::dispatcher(&settings, 1)
-            .await
-            .expect("the host assembles");
+    crate::warm::with_dispatcher(&host, &root.join("cache"), Vec::new(), async |dispatcher| {
         let mut lines = Vec::new();
         for (name, task) in tasks {
             let envelope = Envelope::from_value(task).expect("a valid envelope");
-            let mut times = Vec::with_capacity(repeat);
-            for i in 0..repeat + 3 {
-                let start = Instant::now();
-                let done = dispatcher
-                    .dispatch(&envelope, 1, Arc::new(IgnoreProgress))
-                    .await
-                    .expect("the task dispatches");
-                let elapsed = start.elapsed();
-                assert!(
-                    matches!(done.outcome, Outcome::Succeeded),
-                    "{name}: {:?}",
-                    done.outcome
-                );
-                if i >= 3 {
-                    times.push(elapsed);
-                }
-            }
+            let times = dispatch_times(dispatcher, name, &envelope, 3, repeat).await;
             let mut sorted = times.clone();
             sorted.sort();
             let p90 = sorted[sorted.len() * 9 / 10];
