@@ -6,9 +6,9 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload};
 
-use super::{ObjectKey, StorageError, check_segment, map_store_error};
+use super::{ObjectKey, StorageError, check_segment, file_chunks, map_store_error};
 
 /// What `head` and `list` report about an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +104,13 @@ impl Bucket {
     ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
         let result = self.fetch(key).await?;
         let name = key.to_string();
-        Ok(result
-            .into_stream()
-            .map_err(move |e| map_store_error(&name, e))
-            .boxed())
+        Ok(match result.payload {
+            // A local file: in large pieces (see `file_chunks`), not object_store's 8 KiB.
+            GetResultPayload::File(file, _) => file_chunks::stream(file, result.range, name),
+            GetResultPayload::Stream(pieces) => {
+                pieces.map_err(move |e| map_store_error(&name, e)).boxed()
+            }
+        })
     }
 
     /// Reads up to `length` bytes from `offset`; past the end, the bytes that exist.

@@ -19,6 +19,7 @@ mod bucket;
 mod cloud;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod file_chunks;
 mod keys;
 mod location;
 mod mounts;

@@ -3,15 +3,19 @@
 //! non-zero, seeded), generated once as a 10x folder in the system temp dir so that
 //! `reference/bench_scanpy.py` reads the same files.
 //!
-//! `cargo bench -p taskhost-analysis [-- pbmc3k|synthetic] [--repeat N]`. Run one data set per
-//! process for a meaningful peak memory (`VmHWM`).
+//! `parse` times the MatrixMarket parser alone on pbmc3k's decompressed text, beside the gzip
+//! decoding of the same file (flate2 over zlib-rs, what the host runs on another thread while
+//! a plugin parses): the parser keeps up with the decoder when the ratio is below 1.
+//!
+//! `cargo bench -p taskhost-analysis [-- pbmc3k|synthetic|parse] [--repeat N]`. Run one data set
+//! per process for a meaningful peak memory (`VmHWM`).
 
 #![allow(missing_docs, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use taskhost_analysis::tenx::{InputFile, read_10x};
+use taskhost_analysis::tenx::{InputFile, parse_mtx, read_10x};
 use taskhost_analysis::{PrepareOptions, Stage, anndata, normalise, synthetic};
 
 fn main() {
@@ -24,7 +28,7 @@ fn main() {
     let wanted: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| matches!(*a, "pbmc3k" | "synthetic"))
+        .filter(|a| matches!(*a, "pbmc3k" | "synthetic" | "parse"))
         .collect();
     let all = wanted.is_empty();
     if all || wanted.contains(&"pbmc3k") {
@@ -35,7 +39,52 @@ fn main() {
         let dir = synthetic_dir();
         run("synthetic 50k x 20k", &dir, repeat.unwrap_or(3));
     }
+    if all || wanted.contains(&"parse") {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pbmc3k");
+        parse(&dir.join("matrix.mtx.gz"), repeat.unwrap_or(15));
+    }
     println!("peak RSS of this process (VmHWM): {}", peak_rss());
+}
+
+/// The parser on the decompressed text against gunzip of the file, alternating.
+fn parse(file: &Path, repeat: usize) {
+    use std::io::Read;
+    let gz = std::fs::read(file).expect("the matrix is readable");
+    let gunzip = || {
+        let mut text = Vec::with_capacity(gz.len() * 4);
+        flate2::read::MultiGzDecoder::new(&gz[..])
+            .read_to_end(&mut text)
+            .expect("the matrix decompresses");
+        text
+    };
+    let text = gunzip();
+    let (mut decode, mut parse) = (Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        let t = Instant::now();
+        std::hint::black_box(gunzip());
+        decode.push(t.elapsed());
+        let t = Instant::now();
+        let matrix = parse_mtx(InputFile {
+            name: "matrix.mtx",
+            bytes: &text,
+        })
+        .expect("the matrix parses");
+        parse.push(t.elapsed());
+        std::hint::black_box(matrix);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let (decode, parse) = (median(decode), median(parse));
+    println!(
+        "pbmc3k matrix.mtx ({} MB of text): parse {:.1} ms, gunzip {:.1} ms (median of \
+         {repeat}); parse / gunzip {:.2}",
+        text.len() / 1_000_000,
+        parse * 1e3,
+        decode * 1e3,
+        parse / decode
+    );
 }
 
 fn run(name: &str, dir: &Path, repeat: usize) {

@@ -3,7 +3,8 @@
 //!
 //! 1. `expm1` of the log-normalised `f32` values (in `f32`);
 //! 2. per-gene mean and variance accumulated in `f64` (the squares are `f32` products, as in
-//!    scanpy's numba kernel), `var = E[x²] - mean²` then `* n / (n - 1)`;
+//!    scanpy's numba kernel), `var = E[x²] - mean²` then `* n / (n - 1)` ([`GeneMoments`],
+//!    gathered in the normalisation's own pass by the pipeline);
 //! 3. a zero mean becomes `1e-12`; `dispersion = var / mean`; a zero dispersion becomes NaN;
 //!    `dispersions = ln(dispersion)`, `means = ln_1p(mean)`;
 //! 4. 20 bins of `means` as `pd.cut(means, 20)` (equal-width bins from `np.linspace`, the first
@@ -56,14 +57,27 @@ pub fn highly_variable_genes(
     n_top_genes: usize,
     n_bins: usize,
 ) -> Result<Hvg, HvgError> {
-    let (n, g) = (pattern.n_rows, pattern.n_cols);
+    highly_variable_genes_from(&GeneMoments::of(pattern, log_norm), n_top_genes, n_bins)
+}
+
+/// [`highly_variable_genes`] from the moments of `expm1` of the log-normalised values
+/// (gathered while normalising: [`crate::normalize::normalize_log1p_with_moments`]).
+///
+/// # Errors
+/// As [`highly_variable_genes`].
+pub fn highly_variable_genes_from(
+    moments: &GeneMoments,
+    n_top_genes: usize,
+    n_bins: usize,
+) -> Result<Hvg, HvgError> {
+    let (n, g) = (moments.n_rows, moments.sums.len());
     if n == 0 || g == 0 || n_top_genes == 0 || n_bins == 0 {
         return Err(HvgError::InvalidInput(format!(
             "need cells ({n}), genes ({g}), n_top_genes ({n_top_genes}) and n_bins ({n_bins}) \
              above 0"
         )));
     }
-    let (mut means, vars) = mean_var_expm1(pattern, log_norm);
+    let (mut means, vars) = moments.mean_var();
     let mut dispersions = Vec::with_capacity(g);
     for (mean, var) in means.iter_mut().zip(vars) {
         if *mean == 0.0 {
@@ -98,32 +112,58 @@ pub fn highly_variable_genes(
     })
 }
 
-/// Mean and variance (`ddof=1`) per gene of `expm1(values)`, as scanpy's
-/// `sparse_mean_var_minor_axis` followed by `_get_mean_var`'s correction.
-fn mean_var_expm1(pattern: &Csr, log_norm: &[f32]) -> (Vec<f64>, Vec<f64>) {
-    let g = pattern.n_cols;
-    let mut sums = vec![0f64; g];
-    let mut squares = vec![0f64; g];
-    let mut memo = CountMemo::new();
-    for ((&col, &v), &count) in pattern.indices.iter().zip(log_norm).zip(&pattern.data) {
-        let e = memo.get(count, v, f32::exp_m1);
-        sums[col as usize] += f64::from(e);
-        squares[col as usize] += f64::from(e * e);
+/// Per gene, the sums of `expm1` of the log-normalised values (`f32`) and of their squares
+/// (`f32` products), in `f64`, added in the matrix's row order: scanpy's
+/// `sparse_mean_var_minor_axis`, from which the means and variances follow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneMoments {
+    n_rows: usize,
+    sums: Vec<f64>,
+    squares: Vec<f64>,
+}
+
+impl GeneMoments {
+    /// Empty sums for `n_genes` genes of a matrix of `n_rows` cells.
+    pub fn new(n_rows: usize, n_genes: usize) -> Self {
+        Self {
+            n_rows,
+            sums: vec![0.0; n_genes],
+            squares: vec![0.0; n_genes],
+        }
     }
-    #[allow(clippy::cast_precision_loss)]
-    let n = pattern.n_rows as f64;
-    let correction = if pattern.n_rows == 1 {
-        1.0
-    } else {
-        n / (n - 1.0)
-    };
-    let means: Vec<f64> = sums.iter().map(|s| s / n).collect();
-    let vars = squares
-        .iter()
-        .zip(&sums)
-        .map(|(sq, s)| (sq / n - (s / n).powi(2)) * correction)
-        .collect();
-    (means, vars)
+
+    /// Adds `e`, `expm1` of a value of gene `gene` (values must come in row order).
+    #[inline]
+    pub fn add(&mut self, gene: u32, e: f32) {
+        self.sums[gene as usize] += f64::from(e);
+        self.squares[gene as usize] += f64::from(e * e);
+    }
+
+    /// The moments of the log-normalised `log_norm` whose pattern is `pattern`, in a pass of
+    /// their own.
+    pub fn of(pattern: &Csr, log_norm: &[f32]) -> Self {
+        let mut moments = Self::new(pattern.n_rows, pattern.n_cols);
+        let mut memo = CountMemo::new();
+        for ((&col, &v), &count) in pattern.indices.iter().zip(log_norm).zip(&pattern.data) {
+            moments.add(col, memo.get(count, v, f32::exp_m1));
+        }
+        moments
+    }
+
+    /// Mean and variance (`ddof=1`) per gene, as `_get_mean_var`'s correction gives them.
+    fn mean_var(&self) -> (Vec<f64>, Vec<f64>) {
+        #[allow(clippy::cast_precision_loss)]
+        let n = self.n_rows as f64;
+        let correction = if self.n_rows == 1 { 1.0 } else { n / (n - 1.0) };
+        let means: Vec<f64> = self.sums.iter().map(|s| s / n).collect();
+        let vars = self
+            .squares
+            .iter()
+            .zip(&self.sums)
+            .map(|(sq, s)| (sq / n - (s / n).powi(2)) * correction)
+            .collect();
+        (means, vars)
+    }
 }
 
 /// `pd.cut(x, bins=n_bins)` codes: the 0-based bin of each value, `None` for NaN.

@@ -1,5 +1,5 @@
-//! Memoising an expensive `f32` function (`ln_1p`, `exp_m1`: software routines in Wasm, the
-//! bulk of normalisation and HVG time) over the entries of a count matrix: counts are small
+//! Memoising an expensive function of an `f32` (`ln_1p`, `exp_m1`: software routines in Wasm,
+//! the bulk of normalisation and HVG time) over the entries of a count matrix: counts are small
 //! integers, so within a cell the same few inputs repeat hundreds of times. The slot of an
 //! entry is its count; a hit also needs the exact input bits, so the result is always the
 //! function's own, bit for bit.
@@ -7,18 +7,18 @@
 /// Slots for counts `0..SLOTS`; larger or fractional counts are computed every time.
 const SLOTS: usize = 64;
 
-/// The last input and output seen for each small count.
-pub(crate) struct CountMemo {
+/// The last input and output (an `f32`, or a few computed together) seen for each small count.
+pub(crate) struct CountMemo<T = f32> {
     inputs: [u32; SLOTS],
-    outputs: [f32; SLOTS],
+    outputs: [T; SLOTS],
     valid: u64,
 }
 
-impl CountMemo {
+impl<T: Copy + Default> CountMemo<T> {
     pub(crate) fn new() -> Self {
         Self {
             inputs: [0; SLOTS],
-            outputs: [0.0; SLOTS],
+            outputs: [T::default(); SLOTS],
             valid: 0,
         }
     }
@@ -30,7 +30,7 @@ impl CountMemo {
 
     /// `f(input)`, looked up in the slot of `count` when it is a small integer.
     #[inline]
-    pub(crate) fn get(&mut self, count: f32, input: f32, f: impl FnOnce(f32) -> f32) -> f32 {
+    pub(crate) fn get(&mut self, count: f32, input: f32, f: impl FnOnce(f32) -> T) -> T {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let slot = count as usize;
         #[allow(clippy::cast_precision_loss)]
@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn results_are_the_functions_own_and_inputs_are_checked() {
-        let mut memo = CountMemo::new();
+        let mut memo: CountMemo = CountMemo::new();
         let mut calls = 0;
         let mut f = |x: f32| {
             calls += 1;

@@ -3,6 +3,7 @@
 //! target_sum` and the division are `f32`, `log1p` is `f32`. A cell without counts keeps its
 //! zeros (scanpy replaces a zero size factor by 1 and warns).
 
+use crate::hvg::GeneMoments;
 use crate::memo::CountMemo;
 use crate::sparse::Csr;
 
@@ -22,6 +23,39 @@ pub fn cell_totals(counts: &Csr) -> Vec<f32> {
 /// The log-normalised values `log1p(x / (total / target_sum))`, in the order (and sparsity
 /// pattern) of `counts.data`.
 pub fn normalize_log1p(counts: &Csr, target_sum: f32) -> Vec<f32> {
+    normalize_rows(counts, target_sum, f32::ln_1p, |_, value| value)
+}
+
+/// [`normalize_log1p`], and in the same pass the moments of `expm1` of its values that highly
+/// variable genes need ([`crate::hvg::highly_variable_genes_from`]): the same numbers, bit for
+/// bit, as [`GeneMoments::of`] in a pass of its own. A value and its `expm1` are memoised
+/// together, per count within a cell.
+pub fn normalize_log1p_with_moments(counts: &Csr, target_sum: f32) -> (Vec<f32>, GeneMoments) {
+    let mut moments = GeneMoments::new(counts.n_rows, counts.n_cols);
+    let log_norm = normalize_rows(
+        counts,
+        target_sum,
+        |x| {
+            let value = x.ln_1p();
+            (value, value.exp_m1())
+        },
+        |gene, (value, e)| {
+            moments.add(gene, e);
+            value
+        },
+    );
+    (log_norm, moments)
+}
+
+/// The log-normalised values: `f(x / factor)` for each count `x` of a cell (memoised per count
+/// within the cell), turned into the value to store by `each(gene, f(...))`.
+#[inline]
+fn normalize_rows<T: Copy + Default>(
+    counts: &Csr,
+    target_sum: f32,
+    f: impl Fn(f32) -> T,
+    mut each: impl FnMut(u32, T) -> f32,
+) -> Vec<f32> {
     let totals = cell_totals(counts);
     let mut out = Vec::with_capacity(counts.nnz());
     let mut memo = CountMemo::new();
@@ -31,12 +65,12 @@ pub fn normalize_log1p(counts: &Csr, target_sum: f32) -> Vec<f32> {
             factor = 1.0;
         }
         memo.clear();
+        let (genes, values) = counts.row(row);
         out.extend(
-            counts
-                .row(row)
-                .1
+            genes
                 .iter()
-                .map(|&v| memo.get(v, v, |v| (v / factor).ln_1p())),
+                .zip(values)
+                .map(|(&gene, &v)| each(gene, memo.get(v, v, |v| f(v / factor)))),
         );
     }
     out
@@ -64,6 +98,49 @@ mod tests {
         assert_eq!(x[2], 0.0);
         let back: f32 = x[..2].iter().map(|v| v.exp_m1()).sum();
         assert!((back - 100.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn moments_gathered_while_normalising_are_those_of_a_pass_of_their_own() {
+        // Repeated small counts, fractional and large ones, an empty cell, genes without
+        // counts: the fused pass must add the same values in the same order.
+        let mut counts = Csr {
+            n_rows: 0,
+            n_cols: 9,
+            indptr: vec![0],
+            indices: vec![],
+            data: vec![],
+        };
+        let mut state = 7u32;
+        for row in 0..40 {
+            if row % 13 != 5 {
+                for gene in 0..7u32 {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    if state >> 30 != 0 {
+                        counts.indices.push(gene);
+                        let v = match (state >> 8) % 10 {
+                            0 => 250.0,
+                            1 => 1.5,
+                            k => (k % 4 + 1) as f32,
+                        };
+                        counts.data.push(v);
+                    }
+                }
+            }
+            counts.indptr.push(counts.indices.len());
+            counts.n_rows += 1;
+        }
+        let (fused, moments) = normalize_log1p_with_moments(&counts, 1e4);
+        let alone = normalize_log1p(&counts, 1e4);
+        assert_eq!(
+            fused.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            alone.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        assert_eq!(moments, GeneMoments::of(&counts, &alone));
+        // Debug strings: the genes without counts have NaN dispersions, which `==` rejects.
+        let fused_hvg = crate::hvg::highly_variable_genes_from(&moments, 3, 2).unwrap();
+        let alone_hvg = crate::hvg::highly_variable_genes(&counts, &alone, 3, 2).unwrap();
+        assert_eq!(format!("{fused_hvg:?}"), format!("{alone_hvg:?}"));
     }
 
     #[test]

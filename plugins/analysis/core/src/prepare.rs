@@ -1,8 +1,8 @@
 //! The `PrepareExperiment` pipeline: read, normalise, HVG, PCA; then [`crate::anndata`] encodes
 //! the result.
 
-use crate::hvg::{self, Hvg, HvgError};
-use crate::normalize::normalize_log1p;
+use crate::hvg::{self, GeneMoments, Hvg, HvgError};
+use crate::normalize::normalize_log1p_with_moments;
 use crate::pca::{self, Pca, PcaError};
 use crate::sparse::Csr;
 use crate::tenx::{self, InputFile, ReadError, TenxMatrix};
@@ -121,12 +121,18 @@ pub struct Normalised {
     pub tenx: TenxMatrix,
     /// Log-normalised values, in the order of `tenx.counts.data`.
     pub log_norm: Vec<f32>,
+    /// What highly variable genes need of them, gathered in the same pass.
+    pub moments: GeneMoments,
 }
 
 /// `normalize_total(target_sum)` + `log1p`: the first step of the pipeline.
 pub fn normalise(tenx: TenxMatrix, options: &PrepareOptions) -> Normalised {
-    let log_norm = normalize_log1p(&tenx.counts, options.target_sum);
-    Normalised { tenx, log_norm }
+    let (log_norm, moments) = normalize_log1p_with_moments(&tenx.counts, options.target_sum);
+    Normalised {
+        tenx,
+        log_norm,
+        moments,
+    }
 }
 
 impl Normalised {
@@ -157,9 +163,8 @@ impl Normalised {
     /// # Errors
     /// [`PrepareError::Hvg`] for impossible parameters.
     pub fn highly_variable_genes(&self, options: &PrepareOptions) -> Result<Hvg, PrepareError> {
-        Ok(hvg::highly_variable_genes(
-            &self.tenx.counts,
-            &self.log_norm,
+        Ok(hvg::highly_variable_genes_from(
+            &self.moments,
             options.n_top_genes,
             options.n_bins,
         )?)
@@ -168,7 +173,7 @@ impl Normalised {
     /// The prepared experiment, from the results of the two analysis steps (a plugin runs the
     /// PCA through the host and assembles the experiment here).
     pub fn with(self, hvg: Hvg, pca: Pca) -> PreparedExperiment {
-        let Self { tenx, log_norm } = self;
+        let Self { tenx, log_norm, .. } = self;
         PreparedExperiment {
             counts: tenx.counts,
             log_norm,
