@@ -20,6 +20,10 @@
 
 #![allow(missing_docs, clippy::print_stdout)]
 
+/// The `taskhost` binary's allocator, so that the in-process (warm) figures are a worker's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod data;
 mod prepare;
 mod queries;
