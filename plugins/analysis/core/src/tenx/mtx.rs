@@ -400,53 +400,62 @@ impl Builder {
         }
     }
 
-    /// Records the next entry, at 1-based (gene, cell).
-    #[inline]
+    /// Records the next entry, at 1-based (gene, cell). Kept small enough to inline into the
+    /// parse loop: the messages of the rare failures are formatted out of line.
+    #[inline(always)]
     fn push(&mut self, gene: u64, cell: u64, value: f32) -> Result<(), String> {
-        if gene == 0 || gene > self.n_genes as u64 {
-            return Err(format!(
-                "row index {gene} out of range 1..={}",
-                self.n_genes
-            ));
-        }
-        if cell == 0 || cell > self.n_cells as u64 {
-            return Err(format!(
-                "column index {cell} out of range 1..={}",
-                self.n_cells
-            ));
-        }
-        if self.genes.len() == self.nnz_declared {
-            return Err(format!(
-                "more entries than the {} the size line announces",
-                self.nnz_declared
-            ));
+        let (g, c) = (gene.wrapping_sub(1), cell.wrapping_sub(1));
+        if g >= self.n_genes as u64
+            || c >= self.n_cells as u64
+            || self.genes.len() == self.nnz_declared
+        {
+            return Err(self.rejection(gene, cell));
         }
         // In range of u32: checked against the dimensions, which fit u32.
         #[allow(clippy::cast_possible_truncation)]
-        let (gene, cell) = ((gene - 1) as u32, (cell - 1) as u32);
-        match &mut self.cells {
-            Some(cells) => cells.push(cell),
-            None if cell < self.last.1 => {
-                // Not sorted by cell: rebuild the cells of the entries so far (they were).
-                let mut cells = Vec::with_capacity(self.genes.capacity());
-                for (c, &k) in self.counts.iter().enumerate() {
-                    #[allow(clippy::cast_possible_truncation)]
-                    cells.extend(std::iter::repeat_n(c as u32, k));
-                }
-                cells.push(cell);
-                self.cells = Some(cells);
-            }
-            None => {
-                if cell == self.last.1 && gene <= self.last.0 && !self.genes.is_empty() {
-                    self.rows_sorted = false;
-                }
-            }
+        let (gene, cell) = (g as u32, c as u32);
+        if let Some(cells) = &mut self.cells {
+            cells.push(cell);
+        } else if cell < self.last.1 {
+            self.unsorted(cell);
+        } else if cell == self.last.1 && gene <= self.last.0 && !self.genes.is_empty() {
+            self.rows_sorted = false;
         }
         self.last = (gene, cell);
         self.counts[cell as usize] += 1;
         self.genes.push(gene);
         self.vals.push(value);
         Ok(())
+    }
+
+    /// Why the entry at 1-based (gene, cell) cannot be recorded.
+    #[cold]
+    #[inline(never)]
+    fn rejection(&self, gene: u64, cell: u64) -> String {
+        if gene == 0 || gene > self.n_genes as u64 {
+            format!("row index {gene} out of range 1..={}", self.n_genes)
+        } else if cell == 0 || cell > self.n_cells as u64 {
+            format!("column index {cell} out of range 1..={}", self.n_cells)
+        } else {
+            format!(
+                "more entries than the {} the size line announces",
+                self.nnz_declared
+            )
+        }
+    }
+
+    /// The file turned out not to be sorted by cell at an entry of (0-based) `cell`: rebuilds
+    /// the cells of the entries so far (they were sorted) and keeps them from now on.
+    #[cold]
+    #[inline(never)]
+    fn unsorted(&mut self, cell: u32) {
+        let mut cells = Vec::with_capacity(self.genes.capacity());
+        for (c, &k) in self.counts.iter().enumerate() {
+            #[allow(clippy::cast_possible_truncation)]
+            cells.extend(std::iter::repeat_n(c as u32, k));
+        }
+        cells.push(cell);
+        self.cells = Some(cells);
     }
 
     fn into_csr(self) -> Result<Csr, crate::sparse::TooLarge> {
