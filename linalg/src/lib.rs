@@ -11,6 +11,12 @@
 //! what a call allocates before it starts, and long loops poll an [`Interrupt`] so that a task's
 //! deadline stops them. Results do not depend on the number of threads: work is split in
 //! blocks fixed by the data, and partial results are added in block order.
+//!
+//! The hot loops (the sparse dot products, the reorthogonalisation, the Givens rotations of the
+//! tridiagonal solver) are compiled twice, for baseline x86-64 and for AVX2 + FMA, and the CPU
+//! picks one at run time (`multiversion`): the binary stays portable and the vector units get
+//! used. The arithmetic is the same in both (Rust never fuses a multiply and an add on its own),
+//! so the results are the same bits.
 
 pub mod pca;
 mod sparse;

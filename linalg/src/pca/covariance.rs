@@ -349,7 +349,7 @@ fn row_dots<I: Copy + Sync>(
 
 /// `Σ values[i] x(idx[i])` in four independent sums (one running sum would wait on the
 /// previous addition at every entry).
-#[inline]
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn sparse_dot<I: Copy>(idx: &[I], values: &[f32], x: impl Fn(I) -> f64) -> f64 {
     let mut acc = [0.0f64; 4];
     let (cc, vc) = (idx.chunks_exact(4), values.chunks_exact(4));

@@ -211,6 +211,7 @@ fn reorthogonalise(basis: &[Vec<f64>], w: &mut [f64]) {
 }
 
 /// `[q[i][range]·w for i in 0..4]`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn dot4(q: &[Vec<f64>], range: std::ops::Range<usize>, w: &[f64]) -> [f64; 4] {
     let (a, b, c, d) = (
         &q[0][range.clone()],
@@ -242,6 +243,7 @@ fn dot4(q: &[Vec<f64>], range: std::ops::Range<usize>, w: &[f64]) -> [f64; 4] {
 }
 
 /// `w -= Σ c[i] q[i][offset..]` over four basis vectors in one pass over `w`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn sub4(q: &[Vec<f64>], c: [f64; 4], offset: usize, w: &mut [f64]) {
     let range = offset..offset + w.len();
     let (a, b, cc, d) = (
@@ -290,6 +292,7 @@ fn matvec(a: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
 }
 
 /// A dot product with four accumulators (vectorises without fast-math).
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -307,6 +310,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn axpy(c: f64, x: &[f64], y: &mut [f64]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi += c * xi;

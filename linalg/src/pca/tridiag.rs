@@ -121,6 +121,7 @@ fn hypot(a: f64, b: f64) -> f64 {
 }
 
 /// `(a, b) <- (c a - s b, s a + c b)`, four entries per loop iteration.
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn rotate(a: &mut [f64], b: &mut [f64], c: f64, s: f64) {
     let one = |a: &mut f64, b: &mut f64| {
         let hb = *b;
