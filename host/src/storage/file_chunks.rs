@@ -25,13 +25,13 @@ pub(crate) fn stream(
     name: String,
 ) -> BoxStream<'static, Result<Bytes, StorageError>> {
     let start = range.start;
-    let state = (Some(file), range.end.saturating_sub(range.start), true);
-    futures::stream::try_unfold(state, move |(file, remaining, first)| {
+    let state = (file, range.end.saturating_sub(range.start), true);
+    futures::stream::try_unfold(state, move |(mut file, remaining, first)| {
         let name = name.clone();
         async move {
-            let Some(mut file) = file.filter(|_| remaining > 0) else {
+            if remaining == 0 {
                 return Ok(None);
-            };
+            }
             let want = remaining.min(FILE_CHUNK);
             let read = tokio::task::spawn_blocking(move || {
                 if first {
@@ -41,16 +41,13 @@ pub(crate) fn stream(
                 #[allow(clippy::cast_possible_truncation)]
                 let mut piece = vec![0u8; want as usize];
                 file.read_exact(&mut piece)?;
-                Ok::<_, std::io::Error>((file, piece))
+                Ok((file, piece))
             })
-            .await;
-            let (file, piece) = read
-                .map_err(|e| StorageError::Unavailable(format!("{name}: {e}")))?
-                .map_err(|e| StorageError::Unavailable(format!("{name}: {e}")))?;
-            Ok(Some((
-                Bytes::from(piece),
-                (Some(file), remaining - want, false),
-            )))
+            .await
+            .unwrap_or_else(|join| Err(std::io::Error::other(join)));
+            let (file, piece) =
+                read.map_err(|e| StorageError::Unavailable(format!("{name}: {e}")))?;
+            Ok(Some((Bytes::from(piece), (file, remaining - want, false))))
         }
     })
     .boxed()

@@ -49,7 +49,6 @@ pub fn normalize_log1p_with_moments(counts: &Csr, target_sum: f32) -> (Vec<f32>,
 
 /// The log-normalised values: `f(x / factor)` for each count `x` of a cell (memoised per count
 /// within the cell), turned into the value to store by `each(gene, f(...))`.
-#[inline]
 fn normalize_rows<T: Copy + Default>(
     counts: &Csr,
     target_sum: f32,
