@@ -4,17 +4,21 @@
 //! - dense: build `C` once (its upper triangle, `p x p`, `f64`, from the sparse rows), then
 //!   one dense product per Lanczos step;
 //! - implicit: `C v = (Xᵀz - μ Σz) / (n - 1)` with `z = X v - (μᵀv) 1`, two sparse products
-//!   per step (rows, then columns of a transposed copy: two gathers) and no `p x p` matrix.
+//!   per step (rows, then columns of a transposed copy: two gathers) and no `p x p` matrix;
+//!   applied to a block of [`WIDTH`] vectors at once (one gather loads a row of the block),
+//!   for the block Lanczos method, or to one vector in a block's first column.
 //!
 //! [`Selected::prefer_implicit`] picks the cheaper one from the shape: the implicit form wins
 //! when the selected columns are sparse (PBMC), the dense one when rows hold many selected
-//! values (building `C` costs `Σ h²/2` once, each implicit step `2 nnz`).
+//! values (building `C` costs `Σ h²/2` once, each implicit step `2 nnz`, or about `nnz` per
+//! vector on blocks).
 //!
 //! Both run in blocks (of rows or columns of `X` for the implicit product, bands of rows of `C`
 //! for the dense one), each output value computed by one block in a fixed order: the same bits
 //! on any number of threads.
 
 use super::PcaError;
+use super::block_lanczos::{Row, WIDTH};
 use crate::threads::{for_chunks_mut, map_blocks};
 use crate::{Interrupt, SparseRows};
 
@@ -117,8 +121,11 @@ impl Selected {
     }
 
     /// Whether the implicit product is expected to be cheaper than building `C`, for a Lanczos
-    /// run of about `steps` products.
-    pub fn prefer_implicit(&self, steps: usize) -> bool {
+    /// run of about `steps` products, on blocks of vectors when `blocks`: a block's product
+    /// costs about twice one vector's, for [`WIDTH`] vectors (measured on the 50,000 x 20,000
+    /// synthetic matrix: the PCA took 1.13 s with the dense covariance, 0.58 s with the block
+    /// implicit product).
+    pub fn prefer_implicit(&self, steps: usize, blocks: bool) -> bool {
         let build: usize = (0..self.n)
             .map(|r| {
                 let h = self.indptr[r + 1] - self.indptr[r];
@@ -126,7 +133,8 @@ impl Selected {
             })
             .sum();
         let dense = build + steps * (self.p * self.p / 2 + self.p);
-        let implicit = steps * (2 * self.cols.len() + self.n + self.p);
+        let per_value = if blocks { 1 } else { 2 };
+        let implicit = steps * (per_value * self.cols.len() + self.n + self.p);
         implicit < dense
     }
 
@@ -205,23 +213,21 @@ impl Selected {
     }
 
     /// The scratch space and the column form of [`Selected::apply`]: 16-bit indices into
-    /// vectors of exactly [`NARROW`] values when both dimensions fit (PBMC-sized selections:
-    /// a gather then needs no bounds check, and the index streams are half as wide), else the
+    /// blocks of exactly [`NARROW`] rows when both dimensions fit (PBMC-sized selections: a
+    /// gather then needs no bounds check, and the index streams are half as wide), else the
     /// indices as stored.
     pub fn operator(&self) -> Operator {
         let t = self.transpose();
-        let (Some(x), Some(z)) = (zeros(), zeros()) else {
-            return Operator::Wide {
-                t,
-                z: vec![0.0; self.n],
-            };
+        let wide = |t| Operator::Wide {
+            t,
+            z: vec![[0.0; WIDTH]; self.n],
         };
         if self.n > NARROW || self.p > NARROW {
-            return Operator::Wide {
-                t,
-                z: vec![0.0; self.n],
-            };
+            return wide(t);
         }
+        let (Some(x), Some(z)) = (zeros(), zeros()) else {
+            return wide(t);
+        };
         let narrow = |v: &[u32]| -> Vec<u16> {
             // In range: both dimensions are at most NARROW.
             #[allow(clippy::cast_possible_truncation)]
@@ -237,21 +243,37 @@ impl Selected {
         }))
     }
 
-    /// `y = C x` without forming `C`, as two gathers: `z = X x - (μᵀx) 1` by blocks of rows,
-    /// then `y = (Xᵀ z - μ Σz) / (n - 1)` by blocks of columns (of the transpose). Each value
-    /// is computed by one block, in a fixed order.
-    pub fn apply(&self, op: &mut Operator, x: &[f64], y: &mut [f64]) {
+    /// `Y = C X` for a block of [`WIDTH`] vectors without forming `C`, as two gathers:
+    /// `Z = X_sel X - 1 (μᵀX)` by blocks of rows, then `Y = (X_selᵀ Z - μ (1ᵀZ)) / (n - 1)` by
+    /// blocks of columns (of the transpose); each gather loads a row of the block. Each value is
+    /// computed by one block, in a fixed order.
+    pub fn apply(&self, op: &mut Operator, x: &[Row], y: &mut [Row]) {
         let x = &x[..self.p];
-        let shift: f64 = self.mean.iter().zip(x).map(|(m, v)| m * v).sum();
+        let mut shift = [0.0; WIDTH];
+        for (m, row) in self.mean.iter().zip(x) {
+            shift.iter_mut().zip(row).for_each(|(s, v)| *s += m * v);
+        }
         let y = &mut y[..self.p];
+        let sub = |z: &mut [Row]| {
+            for zr in z {
+                zr.iter_mut().zip(&shift).for_each(|(a, s)| *a -= s);
+            }
+        };
+        let sum = |z: &[Row]| {
+            let mut total = [0.0; WIDTH];
+            for zr in z {
+                total.iter_mut().zip(zr).for_each(|(a, b)| *a += b);
+            }
+            total
+        };
         let total = match op {
             Operator::Wide { t, z } => {
                 let z = &mut z[..self.n];
                 row_dots(&self.indptr, &self.cols, &self.values, |c| x[c as usize], z);
-                z.iter_mut().for_each(|zr| *zr -= shift);
+                sub(z);
                 let z = &*z;
                 row_dots(&t.indptr, &t.rows, &t.values, |r| z[r as usize], y);
-                z.iter().sum::<f64>()
+                sum(z)
             }
             Operator::Narrow(narrow) => {
                 let Narrow {
@@ -263,19 +285,40 @@ impl Selected {
                     z: zs,
                 } = &mut **narrow;
                 xs[..self.p].copy_from_slice(x);
-                let xs: &[f64; NARROW] = xs;
+                let xs: &[Row; NARROW] = xs;
                 let z = &mut zs[..self.n];
                 row_dots(&self.indptr, cols, &self.values, |c| xs[usize::from(c)], z);
-                z.iter_mut().for_each(|zr| *zr -= shift);
-                let zs: &[f64; NARROW] = zs;
+                sub(z);
+                let zs: &[Row; NARROW] = zs;
                 row_dots(t_indptr, t_rows, t_values, |r| zs[usize::from(r)], y);
-                zs[..self.n].iter().sum::<f64>()
+                sum(&zs[..self.n])
             }
         };
         #[allow(clippy::cast_precision_loss)]
         let scale = 1.0 / (self.n as f64 - 1.0);
         for (yc, m) in y.iter_mut().zip(&self.mean) {
-            *yc = (*yc - m * total) * scale;
+            yc.iter_mut()
+                .zip(&total)
+                .for_each(|(v, t)| *v = (*v - m * t) * scale);
+        }
+    }
+
+    /// `y = C x` for one vector, through [`Selected::apply`] (the first column of a block):
+    /// the single-vector Lanczos method on problems too small for blocks.
+    pub fn apply_one(
+        &self,
+        op: &mut Operator,
+        block: &mut [Vec<Row>; 2],
+        x: &[f64],
+        y: &mut [f64],
+    ) {
+        let [xb, yb] = block;
+        for (row, &v) in xb.iter_mut().zip(x) {
+            row[0] = v;
+        }
+        self.apply(op, xb, yb);
+        for (v, row) in y.iter_mut().zip(yb.iter()) {
+            *v = row[0];
         }
     }
 }
@@ -297,8 +340,8 @@ const NARROW: usize = 1 << 16;
 pub(crate) enum Operator {
     /// 16-bit indices.
     Narrow(Box<Narrow>),
-    /// 32-bit indices, and the `n` values of scratch space.
-    Wide { t: Columns, z: Vec<f64> },
+    /// 32-bit indices, and the `n` rows of scratch space.
+    Wide { t: Columns, z: Vec<Row> },
 }
 
 /// The implicit product with 16-bit indices into vectors of exactly [`NARROW`] values.
@@ -309,13 +352,16 @@ pub(crate) struct Narrow {
     t_rows: Vec<u16>,
     t_values: Vec<f32>,
     /// `x`, zero past `p`.
-    x: Box<[f64; NARROW]>,
+    x: Box<[Row; NARROW]>,
     /// `z`, zero past `n`.
-    z: Box<[f64; NARROW]>,
+    z: Box<[Row; NARROW]>,
 }
 
-fn zeros() -> Option<Box<[f64; NARROW]>> {
-    vec![0.0; NARROW].into_boxed_slice().try_into().ok()
+fn zeros() -> Option<Box<[Row; NARROW]>> {
+    vec![[0.0; WIDTH]; NARROW]
+        .into_boxed_slice()
+        .try_into()
+        .ok()
 }
 
 /// The selected values by column (see [`Selected::transpose`]).
@@ -335,8 +381,8 @@ fn row_dots<I: Copy + Sync>(
     indptr: &[usize],
     idx: &[I],
     values: &[f32],
-    x: impl Fn(I) -> f64 + Sync + Send,
-    out: &mut [f64],
+    x: impl Fn(I) -> Row + Sync + Send,
+    out: &mut [Row],
 ) {
     for_chunks_mut(out, DOT_BLOCK, |block, out| {
         for (i, o) in out.iter_mut().enumerate() {
@@ -347,24 +393,28 @@ fn row_dots<I: Copy + Sync>(
     });
 }
 
-/// `Σ values[i] x(idx[i])` in four independent sums (one running sum would wait on the
-/// previous addition at every entry).
+/// `Σ values[i] x(idx[i])` for a row of [`WIDTH`] values, in four independent sums (one
+/// would wait on the previous addition at every entry).
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
-fn sparse_dot<I: Copy>(idx: &[I], values: &[f32], x: impl Fn(I) -> f64) -> f64 {
-    let mut acc = [0.0f64; 4];
+fn sparse_dot<I: Copy>(idx: &[I], values: &[f32], x: impl Fn(I) -> Row) -> Row {
+    let mut acc = [[0.0f64; WIDTH]; 4];
     let (cc, vc) = (idx.chunks_exact(4), values.chunks_exact(4));
-    let tail: f64 = cc
-        .remainder()
-        .iter()
-        .zip(vc.remainder())
-        .map(|(&c, &v)| f64::from(v) * x(c))
-        .sum();
+    let (tail_c, tail_v) = (cc.remainder(), vc.remainder());
     for (c, v) in cc.zip(vc) {
-        for l in 0..4 {
-            acc[l] += f64::from(v[l]) * x(c[l]);
+        for (sums, (&c, &v)) in acc.iter_mut().zip(c.iter().zip(v)) {
+            let (v, row) = (f64::from(v), x(c));
+            sums.iter_mut().zip(row).for_each(|(s, r)| *s += v * r);
         }
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    for (sums, (&c, &v)) in acc.iter_mut().zip(tail_c.iter().zip(tail_v)) {
+        let (v, row) = (f64::from(v), x(c));
+        sums.iter_mut().zip(row).for_each(|(s, r)| *s += v * r);
+    }
+    let mut out = [0.0; WIDTH];
+    for (l, o) in out.iter_mut().enumerate() {
+        *o = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -402,23 +452,39 @@ mod tests {
         assert!(matches!(narrow, Operator::Narrow(_)));
         let mut wide = Operator::Wide {
             t: s.transpose(),
-            z: vec![0.0; s.n],
+            z: vec![[0.0; WIDTH]; s.n],
         };
         let dense = s.covariance(&Never).unwrap();
-        for seed in 0..3u32 {
-            let x: Vec<f64> = (0..s.p)
-                .map(|i| f64::from((i as u32 * 7 + seed * 13) % 11) - 5.0)
-                .collect();
-            let (mut a, mut b) = (vec![f64::NAN; s.p], vec![f64::NAN; s.p]);
-            s.apply(&mut narrow, &x, &mut a);
-            s.apply(&mut wide, &x, &mut b);
-            assert_eq!(a, b, "same sums in the same order");
+        // Each column of the block a different vector.
+        let x: Vec<Row> = (0..s.p)
+            .map(|i| std::array::from_fn(|l| f64::from((i as u32 * 7 + l as u32 * 13) % 11) - 5.0))
+            .collect();
+        let (mut a, mut b) = (vec![[f64::NAN; WIDTH]; s.p], vec![[f64::NAN; WIDTH]; s.p]);
+        s.apply(&mut narrow, &x, &mut a);
+        s.apply(&mut wide, &x, &mut b);
+        assert_eq!(a, b, "same sums in the same order");
+        for l in 0..WIDTH {
             for r in 0..s.p {
                 let want: f64 = (0..s.p)
-                    .map(|c| dense[r.min(c) * s.p + r.max(c)] * x[c])
+                    .map(|c| dense[r.min(c) * s.p + r.max(c)] * x[c][l])
                     .sum();
-                assert!((a[r] - want).abs() <= 1e-9 * (1.0 + want.abs()), "row {r}");
+                let got = a[r][l];
+                assert!(
+                    (got - want).abs() <= 1e-9 * (1.0 + want.abs()),
+                    "row {r} column {l}"
+                );
             }
+        }
+        // One vector through the first column of a block.
+        let mut scratch = [vec![[0.0; WIDTH]; s.p], vec![[0.0; WIDTH]; s.p]];
+        let one: Vec<f64> = x.iter().map(|row| row[2]).collect();
+        let mut y = vec![f64::NAN; s.p];
+        s.apply_one(&mut narrow, &mut scratch, &one, &mut y);
+        for r in 0..s.p {
+            assert!(
+                (y[r] - a[r][2]).abs() <= 1e-12 * (1.0 + y[r].abs()),
+                "row {r}"
+            );
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::Interrupt;
 use crate::threads::{for_chunks_mut, map_blocks};
 
 /// Relative residual below which a Ritz pair counts as converged.
-const TOL: f64 = 1e-9;
+pub(crate) const TOL: f64 = 1e-9;
 /// Entries of a vector per block of the reorthogonalisation.
 const CHUNK: usize = 1024;
 /// Rows of a dense matrix per band of [`matvec`].
@@ -293,7 +293,7 @@ fn matvec(a: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
 
 /// A dot product with four accumulators (vectorises without fast-math).
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
     let tail: f64 = ca
@@ -311,14 +311,14 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
-fn axpy(c: f64, x: &[f64], y: &mut [f64]) {
+pub(crate) fn axpy(c: f64, x: &[f64], y: &mut [f64]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi += c * xi;
     }
 }
 
 /// SplitMix64, for a reproducible start vector.
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
     fn next(&mut self) -> u64 {
@@ -329,7 +329,7 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
-    fn unit_vector(&mut self, n: usize) -> Vec<f64> {
+    pub(crate) fn unit_vector(&mut self, n: usize) -> Vec<f64> {
         #[allow(clippy::cast_precision_loss)]
         let mut v: Vec<f64> = (0..n)
             .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5)

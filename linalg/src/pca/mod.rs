@@ -2,11 +2,15 @@
 //! computes it with `svd_solver="arpack"` on sparse input (implicitly centred `svds`; what
 //! `sc.pp.pca` runs). Instead of ARPACK on the rows x columns operator, the columns x columns
 //! covariance `C = (XᵀX - n·μμᵀ) / (n - 1)` is applied without centring (or densifying) `X`,
-//! and its top `k` eigenpairs are found by Lanczos with full reorthogonalisation
-//! ([`lanczos`]). This gives the same subspace; the signs follow scikit-learn ≥ 1.5's
+//! and its top `k` eigenpairs are found by Lanczos with full reorthogonalisation: on blocks of
+//! four vectors for the implicit product where the problem is large enough
+//! (`block_lanczos`), one vector at a time otherwise (`lanczos`). This gives the same
+//! subspace; the signs follow scikit-learn ≥ 1.5's
 //! `svd_flip(u_based_decision=False)`: the largest-magnitude loading of each component is
 //! positive.
 
+mod band;
+mod block_lanczos;
 mod covariance;
 mod lanczos;
 mod tridiag;
@@ -15,6 +19,7 @@ pub use lanczos::top_eigenpairs;
 
 use crate::threads::for_chunks_mut;
 use crate::{Interrupt, SparseRows};
+use block_lanczos::WIDTH;
 use covariance::Selected;
 
 /// The result.
@@ -68,7 +73,8 @@ pub fn pca(
 ) -> Result<Pca, PcaError> {
     crate::threads::on_pool(|| {
         let selected = Selected::new(matrix, &positions(matrix, columns, k)?, columns.len())?;
-        let method = if selected.prefer_implicit(expected_steps(k)) {
+        let blocks = block_lanczos::fits(selected.p, k);
+        let method = if selected.prefer_implicit(expected_steps(k), blocks) {
             Method::Implicit
         } else {
             Method::Dense
@@ -87,8 +93,11 @@ pub fn working_memory(n_rows: usize, n_cols: usize, nnz: usize, p: usize, k: usi
     // Selected values (index + value), their row offsets, column positions, means, variances.
     let selected = nnz * 8 + n * 8 + n_cols as u64 * 4 + p * 16;
     let basis = steps * p * 8 + steps * steps * 8;
-    // The dense covariance, or the transposed copy and two vectors of 2^16 values.
-    let product = (p * p * 8).max(nnz * 8 + (1 << 20));
+    // The dense covariance, or the transposed copy and the narrow operator's two blocks of
+    // 2^16 rows (or the wide one's `n` rows); the block method's two blocks in flight.
+    let width = WIDTH as u64;
+    let product =
+        (p * p * 8).max(nnz * 8 + (1 << 16) * width * 16 + n * width * 8) + 2 * p * width * 8;
     let result = k * p * 8 + n * k * 4 + p * k * 8;
     selected + basis + product + result
 }
@@ -128,7 +137,7 @@ fn positions(matrix: &SparseRows<'_>, columns: &[u32], k: usize) -> Result<Vec<u
 pub(crate) enum Method {
     /// Build the `p x p` covariance, then dense products.
     Dense,
-    /// A sparse product per step.
+    /// A sparse product per step, on blocks of vectors where [`block_lanczos::fits`].
     Implicit,
 }
 
@@ -164,9 +173,16 @@ pub(crate) fn finish(
                 return Err(PcaError::NotFinite);
             }
             let mut operator = selected.operator();
-            lanczos::lanczos(p, k, norm, interrupt, |x, y| {
-                selected.apply(&mut operator, x, y);
-            })?
+            if block_lanczos::fits(p, k) {
+                block_lanczos::block_lanczos(p, k, norm, interrupt, |x, y| {
+                    selected.apply(&mut operator, x, y);
+                })?
+            } else {
+                let mut scratch = [vec![[0.0; WIDTH]; p], vec![[0.0; WIDTH]; p]];
+                lanczos::lanczos(p, k, norm, interrupt, |x, y| {
+                    selected.apply_one(&mut operator, &mut scratch, x, y);
+                })?
+            }
         }
     };
     for v in &mut vectors {

@@ -114,38 +114,45 @@ fn too_many_components_is_invalid_input() {
 
 #[test]
 fn dense_and_implicit_covariance_products_give_the_same_pca() {
-    let (n, p, k) = (300, 60, 8);
-    let mut rnd = lcg(7);
-    let rows: Vec<Vec<f32>> = (0..n)
-        .map(|i| {
-            (0..p)
-                .map(|j| {
-                    if rnd().is_multiple_of(10) || (i % 4 == 0 && j < 5) {
-                        (rnd() % 1000) as f32 / 100.0
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let m = Dense::new(&rows);
-    let position: Vec<u32> = (0..p as u32).collect();
-    let selected = Selected::new(&m.view(), &position, p).unwrap();
-    let dense = finish(&selected, k, Method::Dense, &Never).unwrap();
-    let implicit = finish(&selected, k, Method::Implicit, &Never).unwrap();
-    for c in 0..k {
-        let (a, b) = (dense.variance[c], implicit.variance[c]);
-        assert!((a - b).abs() <= 1e-9 * a, "variance {c}: {a} vs {b}");
-        let cos: f64 = dense.components[c * p..(c + 1) * p]
-            .iter()
-            .zip(&implicit.components[c * p..(c + 1) * p])
-            .map(|(x, y)| x * y)
-            .sum();
-        assert!((cos - 1.0).abs() < 1e-8, "component {c}: cos {cos}");
-    }
-    for (x, y) in dense.coordinates.iter().zip(&implicit.coordinates) {
-        assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{x} vs {y}");
+    // p = 60 takes the single-vector method for the implicit product, p = 240 the block one.
+    for p in [60, 240] {
+        let (n, k) = (300, 8);
+        assert_eq!(block_lanczos::fits(p, k), p == 240);
+        let mut rnd = lcg(7);
+        let rows: Vec<Vec<f32>> = (0..n)
+            .map(|i| {
+                (0..p)
+                    .map(|j| {
+                        if rnd().is_multiple_of(10) || (i % 4 == 0 && j < 5) {
+                            (rnd() % 1000) as f32 / 100.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let m = Dense::new(&rows);
+        let position: Vec<u32> = (0..p as u32).collect();
+        let selected = Selected::new(&m.view(), &position, p).unwrap();
+        let dense = finish(&selected, k, Method::Dense, &Never).unwrap();
+        let implicit = finish(&selected, k, Method::Implicit, &Never).unwrap();
+        for c in 0..k {
+            let (a, b) = (dense.variance[c], implicit.variance[c]);
+            assert!((a - b).abs() <= 1e-9 * a, "p {p} variance {c}: {a} vs {b}");
+            let cos: f64 = dense.components[c * p..(c + 1) * p]
+                .iter()
+                .zip(&implicit.components[c * p..(c + 1) * p])
+                .map(|(x, y)| x * y)
+                .sum();
+            assert!((cos - 1.0).abs() < 1e-8, "p {p} component {c}: cos {cos}");
+        }
+        for (x, y) in dense.coordinates.iter().zip(&implicit.coordinates) {
+            assert!(
+                (x - y).abs() <= 1e-4 * x.abs().max(1.0),
+                "p {p}: {x} vs {y}"
+            );
+        }
     }
 }
 
@@ -226,10 +233,12 @@ fn the_working_memory_bound_covers_the_result() {
 #[test]
 fn one_thread_and_many_give_the_same_bits() {
     // Large enough that every parallel loop splits into several blocks.
-    let (n, p, k) = (3000, 300, 10);
+    // 250 columns used: the block method.
+    let (n, p, k) = (3000, 500, 10);
     let rows = random_rows(n, p, lcg(11), 20, 500, 50.0);
     let m = Dense::new(&rows);
     let columns: Vec<u32> = (0..p as u32).step_by(2).collect();
+    assert!(block_lanczos::fits(columns.len(), k));
     let on = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

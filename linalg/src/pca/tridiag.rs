@@ -30,7 +30,7 @@ pub(crate) fn tql2_last(d: &[f64], e: &[f64]) -> Option<(Vec<f64>, Vec<f64>)> {
 
 /// The implicit QL iteration, applying its rotations to the rows of `z` (each row holds the
 /// chosen components of one eigenvector).
-fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+pub(crate) fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
     let n = d.len();
     if d.iter().chain(e).any(|v| !v.is_finite()) || e.len() + 1 != n.max(1) {
         return None;
@@ -108,10 +108,140 @@ fn ql(d: &[f64], e: &[f64], mut z: Vec<Vec<f64>>) -> Option<(Vec<f64>, Vec<Vec<f
     Some((values, vectors))
 }
 
+/// Unit eigenvectors of the symmetric tridiagonal matrix (`d`, `e`) for the eigenvalues
+/// `values` (accurate ones, as [`ql`] finds them, in descending order): inverse iteration, as
+/// LAPACK's `dstein` does it. Each is three solves of `(T - λ I) x = b` from a seeded start,
+/// with a pivoted LU of `T - λ I`; a value within `10 ε ‖T‖` of the previous one is moved by
+/// that much (so equal values get independent vectors), and a vector whose value lies within
+/// `10⁻³ ‖T‖` of the previous one's is orthogonalised against the vectors of that cluster.
+/// `O(n)` per vector, where the QL iteration's vectors cost `O(n²)` each.
+pub(crate) fn inverse_iteration(d: &[f64], e: &[f64], values: &[f64]) -> Vec<Vec<f64>> {
+    let n = d.len();
+    let norm = (0..n)
+        .map(|i| {
+            let below = if i > 0 { e[i - 1].abs() } else { 0.0 };
+            d[i].abs() + below + e.get(i).map_or(0.0, |x| x.abs())
+        })
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let eps = f64::EPSILON;
+    let (ortol, pertol) = (1e-3 * norm, 10.0 * eps * norm);
+    let mut rng = super::lanczos::SplitMix(0x1f1f_2e2e);
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(values.len());
+    let mut cluster_start = 0;
+    let mut previous: Option<f64> = None;
+    for (j, &value) in values.iter().enumerate() {
+        let mut shift = value;
+        if let Some(prev) = previous {
+            if prev - shift > ortol {
+                cluster_start = j;
+            }
+            if prev - shift < pertol {
+                shift = prev - pertol;
+            }
+        }
+        previous = Some(shift);
+        let lu = ShiftedLu::new(d, e, shift, eps * norm);
+        let mut x = rng.unit_vector(n);
+        for _ in 0..3 {
+            lu.solve(&mut x);
+            for v in &out[cluster_start..j] {
+                let c = super::lanczos::dot(v, &x);
+                super::lanczos::axpy(-c, v, &mut x);
+            }
+            let len = super::lanczos::dot(&x, &x).sqrt();
+            x.iter_mut().for_each(|v| *v /= len);
+        }
+        out.push(x);
+    }
+    out
+}
+
+/// `T - σ I = P L U` for a tridiagonal `T`, with partial pivoting (LAPACK's `dgttrf`); pivots
+/// smaller than `tiny` are raised to it, so that a shift at an eigenvalue still solves.
+struct ShiftedLu {
+    /// Multipliers of `L`.
+    dl: Vec<f64>,
+    /// Diagonal of `U`.
+    d: Vec<f64>,
+    /// First and second super-diagonals of `U`.
+    du: Vec<f64>,
+    du2: Vec<f64>,
+    /// Whether rows `i` and `i + 1` were interchanged.
+    swapped: Vec<bool>,
+}
+
+impl ShiftedLu {
+    fn new(diag: &[f64], e: &[f64], shift: f64, tiny: f64) -> Self {
+        let n = diag.len();
+        let mut d: Vec<f64> = diag.iter().map(|x| x - shift).collect();
+        let (mut dl, mut du) = (e.to_vec(), e.to_vec());
+        let mut du2 = vec![0.0; n.saturating_sub(2)];
+        let mut swapped = vec![false; n.saturating_sub(1)];
+        for i in 0..n.saturating_sub(1) {
+            if d[i].abs() >= dl[i].abs() {
+                if d[i] != 0.0 {
+                    let fact = dl[i] / d[i];
+                    dl[i] = fact;
+                    d[i + 1] -= fact * du[i];
+                }
+            } else {
+                let fact = d[i] / dl[i];
+                d[i] = dl[i];
+                dl[i] = fact;
+                let temp = du[i];
+                du[i] = d[i + 1];
+                d[i + 1] = temp - fact * d[i + 1];
+                if i + 2 < n {
+                    du2[i] = du[i + 1];
+                    du[i + 1] *= -fact;
+                }
+                swapped[i] = true;
+            }
+        }
+        for x in &mut d {
+            if x.abs() < tiny {
+                *x = if *x < 0.0 { -tiny } else { tiny };
+            }
+        }
+        Self {
+            dl,
+            d,
+            du,
+            du2,
+            swapped,
+        }
+    }
+
+    /// `b <- (T - σ I)⁻¹ b`.
+    fn solve(&self, b: &mut [f64]) {
+        let n = b.len();
+        for i in 0..n.saturating_sub(1) {
+            if self.swapped[i] {
+                let temp = b[i];
+                b[i] = b[i + 1];
+                b[i + 1] = temp - self.dl[i] * b[i];
+            } else {
+                b[i + 1] -= self.dl[i] * b[i];
+            }
+        }
+        for i in (0..n).rev() {
+            let mut x = b[i];
+            if i + 1 < n {
+                x -= self.du[i] * b[i + 1];
+            }
+            if i + 2 < n {
+                x -= self.du2[i] * b[i + 2];
+            }
+            b[i] = x / self.d[i];
+        }
+    }
+}
+
 /// `sqrt(a² + b²)` directly when neither square can overflow or underflow (libm's `hypot`,
 /// exact in all cases, bounded the convergence checks), else by `hypot`.
 #[inline]
-fn hypot(a: f64, b: f64) -> f64 {
+pub(crate) fn hypot(a: f64, b: f64) -> f64 {
     let big = a.abs().max(b.abs());
     if big > 1e-150 && big < 1e150 {
         (a * a + b * b).sqrt()
@@ -177,6 +307,47 @@ mod tests {
             assert!((values[i] - values_last[i]).abs() < 1e-12);
             assert!((vectors[i][29] - last[i]).abs() < 1e-12, "{i}");
         }
+    }
+
+    #[test]
+    fn inverse_iteration_gives_the_ql_vectors_also_for_close_values() {
+        // Wilkinson's W21+: pairs of eigenvalues equal to 1e-14 and more, and a separated top.
+        let n = 21;
+        let d: Vec<f64> = (0..n).map(|i| (10.0 - i as f64).abs()).collect();
+        let e = vec![1.0; n - 1];
+        let (values, _) = tql2(&d, &e).unwrap();
+        let top: Vec<f64> = values.iter().rev().take(8).copied().collect();
+        let found = inverse_iteration(&d, &e, &top);
+        for (j, (x, lambda)) in found.iter().zip(&top).enumerate() {
+            // T x = lambda x.
+            for i in 0..n {
+                let below = if i > 0 { e[i - 1] * x[i - 1] } else { 0.0 };
+                let above = if i + 1 < n { e[i] * x[i + 1] } else { 0.0 };
+                let r = below + d[i] * x[i] + above - lambda * x[i];
+                assert!(r.abs() < 1e-12, "vector {j} row {i}: residual {r}");
+            }
+            for (l, y) in found.iter().enumerate() {
+                let want = f64::from(u8::from(j == l));
+                let c: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+                assert!((c - want).abs() < 1e-10, "vectors {j}, {l}: {c}");
+            }
+        }
+        // W21+'s top values come in pairs; on tridiag(-1, 2, -1), whose values are apart,
+        // the vectors are QL's up to sign.
+        let (d, e) = (vec![2.0; 30], vec![-1.0; 29]);
+        let (values, vectors) = tql2(&d, &e).unwrap();
+        let top: Vec<f64> = values.iter().rev().take(6).copied().collect();
+        for (x, y) in inverse_iteration(&d, &e, &top)
+            .iter()
+            .zip(vectors.iter().rev())
+        {
+            let c: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+            assert!((c.abs() - 1.0).abs() < 1e-12, "{c}");
+        }
+        // Equal values get independent vectors.
+        let twice = inverse_iteration(&[1.0, 1.0, 5.0], &[0.0, 0.0], &[1.0, 1.0]);
+        let c: f64 = twice[0].iter().zip(&twice[1]).map(|(a, b)| a * b).sum();
+        assert!(c.abs() < 1e-10, "{c}");
     }
 
     #[test]
