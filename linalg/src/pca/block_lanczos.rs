@@ -23,7 +23,7 @@
 
 use super::PcaError;
 use super::band::Tridiagonal;
-use super::lanczos::{Eigen, SplitMix, TOL, dot, max_steps};
+use super::lanczos::{Eigen, SplitMix, TOL, axpy, dot, max_steps, normalise};
 use super::tridiag::{inverse_iteration, ql};
 use crate::Interrupt;
 use crate::threads::{for_chunks_mut, map_blocks};
@@ -238,7 +238,7 @@ fn ritz_vectors(basis: &[Block], coefficients: &[Vec<f64>], n: usize) -> Vec<Vec
             for (j, block) in basis.iter().enumerate() {
                 for (l, &q) in block[row].iter().enumerate() {
                     let v = j * WIDTH + l;
-                    super::lanczos::axpy(q, &s[v * k..(v + 1) * k], acc);
+                    axpy(q, &s[v * k..(v + 1) * k], acc);
                 }
             }
         }
@@ -246,8 +246,7 @@ fn ritz_vectors(basis: &[Block], coefficients: &[Vec<f64>], n: usize) -> Vec<Vec
     (0..k)
         .map(|t| {
             let mut y: Vec<f64> = (0..n).map(|row| out[row * k + t]).collect();
-            let len = dot(&y, &y).sqrt();
-            y.iter_mut().for_each(|x| *x /= len);
+            normalise(&mut y);
             y
         })
         .collect()
@@ -267,11 +266,7 @@ fn reorthogonalise(basis: &[Block], w: &mut [Row]) {
     });
     let mut coefs = vec![[[0.0; WIDTH]; WIDTH]; basis.len()];
     for part in &parts {
-        for (sum, g) in coefs.iter_mut().zip(part) {
-            for (sr, gr) in sum.iter_mut().zip(g) {
-                sr.iter_mut().zip(gr).for_each(|(a, b)| *a += b);
-            }
-        }
+        coefs.iter_mut().zip(part).for_each(|(sum, g)| add(sum, g));
     }
     for_chunks_mut(w, CHUNK, |c, wc| {
         let offset = c * CHUNK;
@@ -286,29 +281,34 @@ fn reorthogonalise(basis: &[Block], w: &mut [Row]) {
 fn gram(q: &[Row], w: &[Row]) -> Square {
     // Two sets of sums: rows alternate between them, halving the dependency chains.
     let mut acc = [[[0.0f64; WIDTH]; WIDTH]; 2];
-    let pairs = q.chunks_exact(2).zip(w.chunks_exact(2));
-    for (qp, wp) in pairs {
-        for (set, (qr, wr)) in acc.iter_mut().zip(qp.iter().zip(wp)) {
-            for (sums, &ql) in set.iter_mut().zip(qr) {
-                for (s, &wc) in sums.iter_mut().zip(wr) {
-                    *s += ql * wc;
-                }
-            }
-        }
-    }
-    if q.len() % 2 == 1 {
-        let (qr, wr) = (&q[q.len() - 1], &w[w.len() - 1]);
-        for (sums, &ql) in acc[0].iter_mut().zip(qr) {
+    // `set += qrᵀ wr`.
+    let outer = |set: &mut Square, qr: &Row, wr: &Row| {
+        for (sums, &ql) in set.iter_mut().zip(qr) {
             for (s, &wc) in sums.iter_mut().zip(wr) {
                 *s += ql * wc;
             }
         }
+    };
+    let (qp, wp) = (q.chunks_exact(2), w.chunks_exact(2));
+    let (q_last, w_last) = (qp.remainder().first(), wp.remainder().first());
+    for (qp, wp) in qp.zip(wp) {
+        for (set, (qr, wr)) in acc.iter_mut().zip(qp.iter().zip(wp)) {
+            outer(set, qr, wr);
+        }
     }
-    let mut out = acc[0];
-    for (o, b) in out.iter_mut().zip(&acc[1]) {
-        o.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+    if let (Some(qr), Some(wr)) = (q_last, w_last) {
+        outer(&mut acc[0], qr, wr);
     }
+    let [mut out, second] = acc;
+    add(&mut out, &second);
     out
+}
+
+/// `a += b`.
+fn add(a: &mut Square, b: &Square) {
+    for (ar, br) in a.iter_mut().zip(b) {
+        ar.iter_mut().zip(br).for_each(|(x, y)| *x += y);
+    }
 }
 
 /// `w -= q g`.
@@ -373,7 +373,7 @@ fn project_out(basis: &[Block], block: &[Row], l: usize, x: &mut [f64]) {
     for c in 0..l {
         let qc = column(block, c);
         let g = dot(&qc, x);
-        super::lanczos::axpy(-g, &qc, x);
+        axpy(-g, &qc, x);
     }
 }
 
@@ -382,8 +382,7 @@ fn fresh_column(rng: &mut SplitMix, basis: &[Block], block: &[Row], l: usize) ->
     let mut x = rng.unit_vector(block.len());
     project_out(basis, block, l, &mut x);
     project_out(basis, block, l, &mut x);
-    let len = dot(&x, &x).sqrt();
-    x.iter_mut().for_each(|v| *v /= len);
+    normalise(&mut x);
     x
 }
 
@@ -399,7 +398,7 @@ fn factor(w: &mut [Row], basis: &[Block], rng: &mut SplitMix, norm: f64) -> Squa
             for (c, rc) in r.iter_mut().enumerate().take(l) {
                 let qc = column(w, c);
                 let g = dot(&qc, &x);
-                super::lanczos::axpy(-g, &qc, &mut x);
+                axpy(-g, &qc, &mut x);
                 rc[l] += g;
             }
         }
@@ -452,7 +451,7 @@ mod tests {
             };
             for u in order {
                 let c = 2.0 * dot(u, x);
-                super::super::lanczos::axpy(-c, u, x);
+                super::axpy(-c, u, x);
             }
         }
 

@@ -400,15 +400,18 @@ fn sparse_dot<I: Copy>(idx: &[I], values: &[f32], x: impl Fn(I) -> Row) -> Row {
     let mut acc = [[0.0f64; WIDTH]; 4];
     let (cc, vc) = (idx.chunks_exact(4), values.chunks_exact(4));
     let (tail_c, tail_v) = (cc.remainder(), vc.remainder());
+    // `sums += v x(c)`.
+    let add = |sums: &mut Row, c: I, v: f32| {
+        let (v, row) = (f64::from(v), x(c));
+        sums.iter_mut().zip(row).for_each(|(s, r)| *s += v * r);
+    };
     for (c, v) in cc.zip(vc) {
         for (sums, (&c, &v)) in acc.iter_mut().zip(c.iter().zip(v)) {
-            let (v, row) = (f64::from(v), x(c));
-            sums.iter_mut().zip(row).for_each(|(s, r)| *s += v * r);
+            add(sums, c, v);
         }
     }
     for (sums, (&c, &v)) in acc.iter_mut().zip(tail_c.iter().zip(tail_v)) {
-        let (v, row) = (f64::from(v), x(c));
-        sums.iter_mut().zip(row).for_each(|(s, r)| *s += v * r);
+        add(sums, c, v);
     }
     let mut out = [0.0; WIDTH];
     for (l, o) in out.iter_mut().enumerate() {

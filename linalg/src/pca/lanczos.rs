@@ -148,8 +148,7 @@ pub(crate) fn lanczos(
             w = rng.unit_vector(n);
             reorthogonalise(&basis, &mut w);
             reorthogonalise(&basis, &mut w);
-            let len = dot(&w, &w).sqrt();
-            w.iter_mut().for_each(|x| *x /= len);
+            normalise(&mut w);
             beta.push(0.0);
             q = std::mem::replace(&mut w, vec![0.0; n]);
             continue;
@@ -171,8 +170,7 @@ fn combine(basis: &[Vec<f64>], s: &[f64], n: usize) -> Vec<f64> {
     for (q, &c) in quads.remainder().iter().zip(&s[done..]) {
         axpy(c, q, &mut y);
     }
-    let len = dot(&y, &y).sqrt();
-    y.iter_mut().for_each(|x| *x /= len);
+    normalise(&mut y);
     y
 }
 
@@ -310,6 +308,12 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
+/// `x / ‖x‖`, in place.
+pub(crate) fn normalise(x: &mut [f64]) {
+    let len = dot(x, x).sqrt();
+    x.iter_mut().for_each(|v| *v /= len);
+}
+
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 pub(crate) fn axpy(c: f64, x: &[f64], y: &mut [f64]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
@@ -334,8 +338,7 @@ impl SplitMix {
         let mut v: Vec<f64> = (0..n)
             .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
             .collect();
-        let len = dot(&v, &v).sqrt();
-        v.iter_mut().for_each(|x| *x /= len);
+        normalise(&mut v);
         v
     }
 }

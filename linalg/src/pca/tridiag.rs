@@ -1,5 +1,8 @@
 //! Eigen-decomposition of a symmetric tridiagonal matrix by the implicit QL method (EISPACK's
-//! `tql2`, in the form of JAMA's public-domain translation).
+//! `tql2`, in the form of JAMA's public-domain translation), and inverse iteration for chosen
+//! eigenvectors.
+
+use super::lanczos::{SplitMix, axpy, dot, normalise};
 
 /// Eigenvalues (ascending) and eigenvectors (`vectors[i]` for `values[i]`) of the symmetric
 /// tridiagonal matrix with diagonal `d` and sub-diagonal `e` (`e.len() == d.len() - 1`).
@@ -126,7 +129,7 @@ pub(crate) fn inverse_iteration(d: &[f64], e: &[f64], values: &[f64]) -> Vec<Vec
         .max(f64::MIN_POSITIVE);
     let eps = f64::EPSILON;
     let (ortol, pertol) = (1e-3 * norm, 10.0 * eps * norm);
-    let mut rng = super::lanczos::SplitMix(0x1f1f_2e2e);
+    let mut rng = SplitMix(0x1f1f_2e2e);
     let mut out: Vec<Vec<f64>> = Vec::with_capacity(values.len());
     let mut cluster_start = 0;
     let mut previous: Option<f64> = None;
@@ -146,11 +149,10 @@ pub(crate) fn inverse_iteration(d: &[f64], e: &[f64], values: &[f64]) -> Vec<Vec
         for _ in 0..3 {
             lu.solve(&mut x);
             for v in &out[cluster_start..j] {
-                let c = super::lanczos::dot(v, &x);
-                super::lanczos::axpy(-c, v, &mut x);
+                let c = dot(v, &x);
+                axpy(-c, v, &mut x);
             }
-            let len = super::lanczos::dot(&x, &x).sqrt();
-            x.iter_mut().for_each(|v| *v /= len);
+            normalise(&mut x);
         }
         out.push(x);
     }
